@@ -69,6 +69,7 @@ import { Migration20261205171000 } from './Migration20261205171000.js';
 import { Migration20261205180000 } from './Migration20261205180000.js';
 import { Migration20261205190000 } from './Migration20261205190000.js';
 import { Migration20261206130000 } from './Migration20261206130000.js';
+import { Migration20261206140000 } from './Migration20261206140000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -143,4 +144,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261205180000', class: Migration20261205180000 },
   { name: 'Migration20261205190000', class: Migration20261205190000 },
   { name: 'Migration20261206130000', class: Migration20261206130000 },
+  { name: 'Migration20261206140000', class: Migration20261206140000 },
 ];

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { db, type EntityRow } from '../db/schema.js';
 import { query, sql } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
+import { CustomerStatus } from '../customers/customer.entity.js';
 import type { AuditEntry } from './audit-entry.entity.js';
 
 /** One audit entry: every column of `audit_entry` (`details` the JSON recorded with it). */
@@ -32,37 +33,59 @@ export async function auditEntriesByIds(em: SqlEntityManager, ids: readonly numb
 }
 
 /**
- * For each customer of `customers` (`{ id, status }`, the status as read), the audit entry of the
- * write that gave them that status: of the writes that sent a status (an `upsertCustomer` whose
- * input named one, by staff or a partner), the first of the latest run that sent the current one.
- * A later write sending the same status again (a sync re-sending what is stored) is not the one
- * that set it, and its reason, often none, does not replace the first's. Keyed by customer id; a
- * customer no write sent a status to (ACTIVE since it was created without one) has none. Writes
- * to one customer's status take its status lock (customer.service.ts), so their ids are in the
- * order they were made. One statement, on `audit_entry_status_idx`. Answers one row per customer
- * and status that has an entry (`customerId`, `status` as asked, `entry`), in no order.
+ * The status an audit entry of a customer's write sent: the input's `status`, or ACTIVE for a
+ * creation that named none (the column's default). SQL over `audit_entry e`; the expression of
+ * `audit_entry_customer_status_idx`, which the statements below must repeat exactly to use it.
+ */
+const SENT_STATUS = sql<string>`coalesce(e.details->>'status', 'ACTIVE')`;
+
+/** The writes that gave a customer a status: every creation, and the updates whose input named one (`audit_entry_customer_status_idx`'s predicate). */
+const SETS_STATUS = sql<boolean>`(e.action = 'createCustomer' or (e.action = 'updateCustomer' and e.details->>'status' is not null))`;
+
+/**
+ * For each customer of `customers` (`{ id, status }`: a customer row's id and its status as read),
+ * the audit entry of the write that gave them that status: of the operators' `upsertCustomer`
+ * writes that set a status (every creation, ACTIVE when it named none; the updates whose input
+ * named one), the first of the latest run that sent the current one. A later write sending the
+ * same status again (a sync re-sending what is stored) is not the one that set it, and its
+ * reason, often none, does not replace the first's.
+ *
+ * Order is the entries' ids: each write to a customer writes the customer's row (or, a creation,
+ * its unique external id) before its audit entry, in one transaction, so a second write waits for
+ * the first's commit before it draws its id. (The clock, which operators and tests move, is not
+ * the order.) Answers one row per customer and status that has such an entry (`customerId`,
+ * `status` as asked, `entry`), in no order: none for a customer written without an audit entry
+ * (a seed's), or whose status changed after it was read and before this statement. Three index
+ * probes per customer on `audit_entry_customer_status_idx` (the latest entry of each other status, then
+ * the first of the current one after it), however many writes the customer has had. Database
+ * errors are passed on.
  */
 export async function statusChangesOf(
   em: SqlEntityManager,
   customers: readonly { id: number; status: string }[],
 ): Promise<{ customerId: number; status: string; entry: AuditRow }[]> {
   if (!customers.length) return [];
+  const statuses = Object.values(CustomerStatus);
   const rows = await query(
     em,
-    sql<AuditRow & { customerId: string; current: string }>`with c as (
-          select * from unnest(${customers.map((c) => c.id)}::bigint[], ${customers.map((c) => c.status)}::text[]) as c(id, status)
-        ), sent as (
-          select c.id as customer_id, c.status as current, e.*
-            from c join audit_entry e on e.target = 'Customer:' || c.id and e.details->>'status' is not null
-                and e.action in ('createCustomer', 'updateCustomer')
-        ), other as (
+    sql<AuditRow & { customerId: string; current: string }>`select c.id as "customerId", c.status as current, e.id, e.actor, e.action, e.target, e.reason, e.details, e.at
+          from unnest(${customers.map((c) => c.id)}::bigint[], ${customers.map((c) => c.status)}::text[]) as c(id, status)
           -- the latest write that sent another status: the current one was set after it
-          select customer_id, current, max(id) as id from sent where details->>'status' <> current group by customer_id, current
-        )
-        select distinct on (s.customer_id, s.current) s.customer_id as "customerId", s.current, s.id, s.actor, s.action, s.target, s.reason, s.details, s.at
-          from sent s left join other o on o.customer_id = s.customer_id and o.current = s.current
-         where s.details->>'status' = s.current and (o.id is null or s.id > o.id)
-         order by s.customer_id, s.current, s.id`,
+          cross join lateral (
+            select max(last.id) as id
+              from unnest(${statuses}::text[]) as other(status)
+              cross join lateral (
+                select e.id from audit_entry e
+                 where e.target = 'Customer:' || c.id and ${SETS_STATUS} and ${SENT_STATUS} = other.status
+                 order by e.id desc limit 1
+              ) last
+             where other.status <> c.status
+          ) before
+          cross join lateral (
+            select e.* from audit_entry e
+             where e.target = 'Customer:' || c.id and ${SETS_STATUS} and ${SENT_STATUS} = c.status and e.id > coalesce(before.id, 0)
+             order by e.id limit 1
+          ) e`,
   );
   return rows.map(({ customerId, current, ...entry }) => ({ customerId: Number(customerId), status: current, entry: { ...entry, id: Number(entry.id) } }));
 }

@@ -342,9 +342,12 @@ export class Loaders {
   }
 
   /**
-   * The audit entry of the write that set each customer's current status (statusChangesOf), by the
-   * customer as read (`{ id, status }`; keyed by both, so a row read before a change and one read
-   * after ask apart), for staff's `Customer.statusChange`.
+   * The audit entry of the write that set each customer's current status (statusChangesOf), for
+   * staff's `Customer.statusChange`: `load({ id, status })` answers the entry, or undefined when
+   * none is recorded (or the status changed after the row was read). Keyed by id and status, read
+   * once per request: a request runs one operation, and a mutation one root field (a write of a
+   * status and its payload's read, never a second write), so an answer read is not made stale by
+   * a write of the same request.
    */
   get statusChange(): { load(customer: { id: number; status: string }): Promise<AuditRow | undefined> } {
     const loader = this.get<string, AuditRow | undefined>('statusChange', async (keys) => {

@@ -24,9 +24,15 @@ describe("a customer's status change, as staff read it (status-45)", () => {
 
   it('names the suspension: who, when and the reason, kept when a sync sends the status again; the next change replaces it', async () => {
     t.clock.freeze();
+    const createdAt = t.clock.now().toISOString();
     const customer = await createCustomer(t, 'PTS');
-    // created without a status: ACTIVE, and no write ever set one
-    expect(await statusOf(customer.externalId)).toEqual({ status: 'ACTIVE', statusChange: null });
+    // created without a status: ACTIVE, set by the creation
+    const creation = { status: 'ACTIVE', statusChange: { id: expect.any(String), action: 'createCustomer', actor: 'staff:staff-op', reason: null, at: createdAt } };
+    expect(await statusOf(customer.externalId)).toEqual(creation);
+    // a sync sending ACTIVE to a customer who was never anything else sets nothing
+    t.clock.advance(HOUR);
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'ACTIVE' } }, await signToken(t.config, { sub: 'crm-sync', role: 'operator' })));
+    expect(await statusOf(customer.externalId)).toEqual(creation);
 
     const suspendedAt = t.clock.now().toISOString();
     await setStatus(customer.externalId, 'SUSPENDED', 'Three chargebacks in a week', t.operatorToken);

@@ -18,6 +18,10 @@ describe('an index built by hand before the upgrade', () => {
       'Migration20261206130000',
       `create index concurrently "audit_entry_status_idx" on "audit_entry" ("target", "id") where details->>'status' is not null and action in ('createCustomer', 'updateCustomer')`,
     ],
+    [
+      'Migration20261206140000',
+      `create index concurrently "audit_entry_customer_status_idx" on "audit_entry" ("target", (coalesce(details->>'status', 'ACTIVE')), "id") where action = 'createCustomer' or (action = 'updateCustomer' and details->>'status' is not null)`,
+    ],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

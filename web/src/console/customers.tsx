@@ -151,10 +151,16 @@ function Customer({ externalId }: { externalId: string }) {
           {customer.email ?? 'No email'} · <span className="badge">{customer.status}</span> · member since {formatUtcDate(customer.createdAt)}
         </p>
         {/* Why a customer cannot buy (or earn): who suspended or closed them, when, and the reason they gave (status-45). */}
-        {customer.status !== 'ACTIVE' && customer.statusChange ? (
+        {customer.status !== 'ACTIVE' ? (
           <p data-testid="customer-status-change">
-            {customer.status === 'SUSPENDED' ? 'Suspended' : 'Closed'} by {customer.statusChange.actor} on {formatDateTime(customer.statusChange.at)}:{' '}
-            {customer.statusChange.reason ? <q>{customer.statusChange.reason}</q> : 'no reason given'}
+            {customer.statusChange ? (
+              <>
+                {customer.status === 'SUSPENDED' ? 'Suspended' : 'Closed'} by {customer.statusChange.actor} on {formatDateTime(customer.statusChange.at)}:{' '}
+                {customer.statusChange.reason ? <q>{customer.statusChange.reason}</q> : 'no reason given'}
+              </>
+            ) : (
+              'No record of who set this status.'
+            )}
           </p>
         ) : null}
         <p>
