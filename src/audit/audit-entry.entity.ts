@@ -3,7 +3,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 
 /** Who changed what and why: written in the same transaction as every staff change. */
 @Entity({ tableName: 'audit_entry' })
-// A customer's writes that sent a status, in order: Customer.statusChange (Migration20261206140000)
+// A customer's writes that set a status (creations too, ACTIVE when they named none), in order: Customer.statusChange (Migration20261206140000)
 @Index({
   name: 'audit_entry_customer_status_idx',
   expression: `create index audit_entry_customer_status_idx on audit_entry (target, (coalesce(details->>'status', 'ACTIVE')), id) where action = 'createCustomer' or (action = 'updateCustomer' and details->>'status' is not null)`,

@@ -55,10 +55,10 @@ const SETS_STATUS = sql<boolean>`(e.action = 'createCustomer' or (e.action = 'up
  * the first's commit before it draws its id. (The clock, which operators and tests move, is not
  * the order.) Answers one row per customer and status that has such an entry (`customerId`,
  * `status` as asked, `entry`), in no order: none for a customer written without an audit entry
- * (a seed's), or whose status changed after it was read and before this statement. Three index
- * probes per customer on `audit_entry_customer_status_idx` (the latest entry of each other status, then
- * the first of the current one after it), however many writes the customer has had. Database
- * errors are passed on.
+ * (inserted other than through `upsertCustomer`, e.g. by SQL), or whose status changed after it
+ * was read and before this statement. Three index probes per customer on
+ * `audit_entry_customer_status_idx` (the latest entry of each other status, then the first of the
+ * current one after it), however many writes the customer has had. Database errors are passed on.
  */
 export async function statusChangesOf(
   em: SqlEntityManager,

@@ -83,7 +83,7 @@ export class CustomerResolver {
   @FieldResolver(() => AuditEntry, {
     nullable: true,
     description:
-      "Staff: the write that gave the customer their current status (its audit entry: `actor`, `at`, and the `reason` sent with it), e.g. who suspended them and why, or the customer's creation (ACTIVE when it named no status). The first of the latest writes that sent this status: a later write sending it again (a sync) does not replace it. Null when no such write was recorded (a seeded customer), or the status changed as it was read. Customers and partners: FORBIDDEN.",
+      "Staff: the write that gave the customer their current status (its audit entry: `actor`, `at`, and the `reason` sent with it), e.g. who suspended them and why, or the customer's creation (ACTIVE when it named no status). The first of the latest writes that sent this status: a later write sending it again (a sync) does not replace it. Null when no such write was recorded (a customer inserted other than through upsertCustomer, e.g. by SQL), or the status changed as it was read. Customers and partners: FORBIDDEN.",
   })
   statusChange(@Root() customer: CustomerRow, @Context() ctx: RequestCtx) {
     requireStaff(ctx);

@@ -59,7 +59,7 @@ describe('console: a customer’s wallet past its first page, read again', () =>
 
   // status-45: the page said SUSPENDED and no more; the operator at the help desk could not tell
   // the member why they cannot buy, nor who to ask.
-  test('a suspended customer’s page says who suspended them, when, and why; an active one’s says nothing of it', async () => {
+  test('a suspended customer’s page says who suspended them, when, and why, or that no one is on record; an active one’s says nothing of it', async () => {
     const { t } = started.web;
     const suspended = await createCustomer(t, 'PTS');
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: suspended.externalId, status: 'SUSPENDED', reason: 'Three chargebacks in a week' } }, t.operatorToken));
@@ -76,6 +76,12 @@ describe('console: a customer’s wallet past its first page, read again', () =>
 
     await open(member.externalId);
     expect(await page.getByTestId('customer-status-change').count()).toBe(0);
+
+    // a customer put in by SQL (an import that bypassed the API): suspended, with no write recorded
+    const imported = unique('imported');
+    await t.sql(`insert into customer (external_id, name, status) values ($1, $1, 'SUSPENDED')`, [imported]);
+    await open(imported);
+    expect(await page.getByTestId('customer-status-change').innerText()).toBe('No record of who set this status.');
     await page.close();
   }, 120_000);
 });
