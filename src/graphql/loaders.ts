@@ -126,10 +126,14 @@ export class Loaders {
     });
   }
 
-  private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V> {
-    let loader = this.made.get(name) as DataLoader<K, V> | undefined;
+  /**
+   * The request's loader `name`, made on first use: `batch` reads up to 500 keys at once;
+   * `cacheKey`, for keys that are objects, what tells two apart (default: the key itself).
+   */
+  private get<K, V, C = K>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>, cacheKey?: (key: K) => C): DataLoader<K, V, C> {
+    let loader = this.made.get(name) as DataLoader<K, V, C> | undefined;
     if (!loader) {
-      loader = new DataLoader<K, V>(batch, { maxBatchSize: 500 });
+      loader = new DataLoader<K, V, C>(batch, { maxBatchSize: 500, cacheKeyFn: cacheKey });
       this.made.set(name, loader as DataLoader<unknown, unknown>);
     }
     return loader;
@@ -349,16 +353,16 @@ export class Loaders {
    * status and its payload's read, never a second write), so an answer read is not made stale by
    * a write of the same request.
    */
-  get statusChange(): { load(customer: { id: number; status: string }): Promise<AuditRow | undefined> } {
-    const loader = this.get<string, AuditRow | undefined>('statusChange', async (keys) => {
-      const customers = keys.map((key) => {
-        const slash = key.indexOf('/');
-        return { id: Number(key.slice(0, slash)), status: key.slice(slash + 1) };
-      });
-      const found = new Map((await statusChangesOf(this.em, customers)).map((r) => [`${r.customerId}/${r.status}`, r.entry]));
-      return keys.map((key) => found.get(key));
-    });
-    return { load: (customer) => loader.load(`${customer.id}/${customer.status}`) };
+  get statusChange(): DataLoader<{ id: number; status: string }, AuditRow | undefined, string> {
+    const key = (c: { id: number; status: string }) => `${c.id}/${c.status}`;
+    return this.get(
+      'statusChange',
+      async (customers: readonly { id: number; status: string }[]) => {
+        const found = new Map((await statusChangesOf(this.em, customers)).map((r) => [key({ id: r.customerId, status: r.status }), r.entry]));
+        return customers.map((c) => found.get(key(c)));
+      },
+      key,
+    );
   }
 
   /** Activity rules by id (activityRulesByIds), for staff's node(id:) and nodes. */

@@ -547,13 +547,13 @@ async function openGateway({ config, orm, databaseUrl, clock, log, clockGuard, p
     return { client, persistedOnly: client !== undefined && config.persistedOnly.includes(client), mayRegister };
   };
 
+  /** Where a mutation's clock check takes a reading when the last is too old (`ClockGuard.writesRefused`). */
+  const clockReadingDb = () => orm.em.fork().getKysely();
   /**
    * Mutations wait for a clock that agrees with the database's (clock-12): an instance whose clock
    * stepped would date the write, and write down expiries due by its own wrong hour (points a week
    * early), for good. Refused before anything runs, SERVICE_UNAVAILABLE; queries go on.
    */
-  /** Where a mutation's clock check takes a reading when the last is too old (`ClockGuard.writesRefused`). */
-  const clockReadingDb = () => orm.em.fork().getKysely();
   const clockGuardedWrites: ApolloServerPlugin<RequestCtx> = {
     async requestDidStart() {
       return {
