@@ -70,6 +70,8 @@ import { Migration20261205180000 } from './Migration20261205180000.js';
 import { Migration20261205190000 } from './Migration20261205190000.js';
 import { Migration20261206130000 } from './Migration20261206130000.js';
 import { Migration20261206140000 } from './Migration20261206140000.js';
+import { Migration20261206160000 } from './Migration20261206160000.js';
+import { Migration20261206160100 } from './Migration20261206160100.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -145,4 +147,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261205190000', class: Migration20261205190000 },
   { name: 'Migration20261206130000', class: Migration20261206130000 },
   { name: 'Migration20261206140000', class: Migration20261206140000 },
+  { name: 'Migration20261206160000', class: Migration20261206160000 },
+  { name: 'Migration20261206160100', class: Migration20261206160100 },
 ];

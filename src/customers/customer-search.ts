@@ -3,14 +3,16 @@ import { sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, shown } from '../domain/text.js';
 import { CUSTOMER_COLUMNS, type CustomerRow } from './customer.service.js';
+import { searchFold } from './search-fold.js';
 
 /**
  * Staff's customer search (customer-search-40): what a support operator types (an email, a name, a
  * customer id, or the start of one) finds the customers it names, CLOSED and SUSPENDED ones too.
- * docs/decisions.md, "customer-search-40", says why each rule is what it is.
+ * docs/decisions.md, "customer-search-40", says why each rule is what it is; "search-46", why
+ * names and emails are compared by their search key (`searchFold`: accents and case set aside).
  */
 
-/** The fewest characters a search may have (Unicode code points, after trimming). */
+/** The fewest characters a search may have (Unicode code points, after trimming; and of its search key, `searchFold`). */
 export const SEARCH_MIN = 2;
 /** The most characters a search may have: the longest email address a customer can hold (UpsertCustomerInput.email). */
 export const SEARCH_MAX = 320;
@@ -47,8 +49,10 @@ const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended
  * of white space inside (tabs, no-break spaces) one plain space, as names are written. Refused
  * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
  * invisible mark (U+200B, a BOM, a control character) or a blank glyph, which would make a search
- * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`). Letters
- * keep their case here: matching ignores it.
+ * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`);
+ * or whose search key (`searchFold`) is shorter than SEARCH_MIN, a letter with accents only
+ * ("a\u0301\u0301"), which would list every name with a word starting with that letter. Letters keep
+ * their case and accents here: matching sets them aside.
  */
 export function searchTermOf(raw: string): SearchTerm {
   const unjoined = raw.replace(WRITTEN_JOINERS, '');
@@ -59,6 +63,10 @@ export function searchTermOf(raw: string): SearchTerm {
   const length = [...term].length;
   if (length < SEARCH_MIN) return { problem: `search must have at least ${SEARCH_MIN} characters (${shown(term)} has ${length}): a shorter one would list most customers` };
   if (length > SEARCH_MAX) return { problem: `search must have at most ${SEARCH_MAX} characters (it has ${length}): the longest email address` };
+  const keyLength = [...searchFold(term)].length;
+  if (keyLength < SEARCH_MIN) {
+    return { problem: `search must have at least ${SEARCH_MIN} characters besides accents and other combining marks (${shown(term)} has ${keyLength}): a shorter one would list most customers` };
+  }
   return { term };
 }
 
@@ -89,15 +97,17 @@ export function regexLiteral(term: string): string {
 /**
  * Where a word of a name starts: the start of the name, or after white space (`NAME_SPACE`), a
  * hyphen, an apostrophe (`APOSTROPHES`) or a full stop ("Smith-Jones", "O'Brien", "J. Smith").
- * Part of the statement's text, lowercase, so `lower()` of the whole pattern leaves it as it is.
  */
 const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
 
-// The same expressions as the indexes of Migration20261205180000 (customer.entity.ts), so the
-// planner can use them: lowercase (PostgreSQL's lower(), the database's own case rules) of NFC.
+// The same expressions as the customer's search indexes (customer.entity.ts), so the planner can
+// use them: the externalId lowercased (PostgreSQL's lower(), the database's own case rules) in NFC,
+// as Migration20261205180000 built it (ids are not folded: a till's id is matched as written, case
+// aside); the email and the name by their search key (`search_fold`, Migration20261206160000: the
+// database's twin of `searchFold`; its indexes Migration20261206160100).
 const EXTERNAL_ID = sql`lower(normalize(c.external_id, NFC))`;
-const EMAIL = sql`lower(normalize(c.email, NFC))`;
-const NAME = sql`lower(normalize(c.name, NFC))`;
+const EMAIL = sql`search_fold(c.email)`;
+const NAME = sql`search_fold(c.name)`;
 
 /**
  * `column` (one of the expressions above) starts with `lowered`: as a range of its `collate "C"`
@@ -112,16 +122,17 @@ function startsWith(column: ReturnType<typeof sql>, lowered: ReturnType<typeof s
 /** One result row: the customer and how it matched. */
 export type SearchRow = CustomerRow & { match: SearchMatch };
 
-const SEARCH = statement((term: string, pattern: string, afterMatch: number, afterId: number, limit: number) => {
+const SEARCH = statement((term: string, key: string, pattern: string, afterMatch: number, afterId: number, limit: number) => {
   const lowered = sql`lower(${term})`;
+  const folded = sql`${key}::text`;
   return sql<SearchRow>`
     select * from (
       select ${CUSTOMER_COLUMNS},
-        case when ${EXTERNAL_ID} = ${lowered} or ${EMAIL} = ${lowered} then ${sql.lit(SearchMatch.EXACT)}
-             when ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, lowered)} then ${sql.lit(SearchMatch.PREFIX)}
+        case when ${EXTERNAL_ID} = ${lowered} or ${EMAIL} = ${folded} then ${sql.lit(SearchMatch.EXACT)}
+             when ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} then ${sql.lit(SearchMatch.PREFIX)}
              else ${sql.lit(SearchMatch.NAME_WORD)} end as match
       from customer c
-      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, lowered)} or ${NAME} ~ (${WORD_START} || lower(${pattern}))
+      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} or ${NAME} ~ (${WORD_START} || ${pattern}::text)
     ) found
     where (match, id) > (${afterMatch}::int, ${afterId}::bigint)
     order by match, id
@@ -131,18 +142,24 @@ const SEARCH = statement((term: string, pattern: string, afterMatch: number, aft
 /**
  * Up to `page.limit + 1` customers matching `term` (a `searchTermOf` term; the extra row only says
  * a next page exists), best match first, then by row id, after `page.after` (`[match, id]`, or
- * null from the start). Case is ignored by PostgreSQL's `lower()` on both sides (under the
- * embedded cluster's C locale: ASCII letters only; docs/decisions.md). `%`, `_` and `\` match
+ * null from the start). Emails and names are compared by their search key (`searchFold`: accents
+ * and case set aside, in the same way on any database locale); externalIds by PostgreSQL's
+ * `lower()` (under the embedded cluster's C locale: ASCII letters only). `%`, `_` and `\` match
  * themselves.
  */
 export async function searchCustomers(em: SqlEntityManager, term: string, page: Page): Promise<SearchRow[]> {
   return SEARCH.run(em, ...searchArguments(term, page));
 }
 
-/** The statement's arguments for `term` and `page`: the term, it as a regular expression's literal, the place after which to start, and how many rows to read. */
-function searchArguments(term: string, page: Page): [string, string, number, number, number] {
+/**
+ * The statement's arguments for `term` and `page`: the term (for externalIds), its search key (for
+ * emails), the key as a regular expression's literal (for names), the place after which to start,
+ * and how many rows to read.
+ */
+function searchArguments(term: string, page: Page): [string, string, string, number, number, number] {
   const [afterMatch, afterId] = page.after ?? [-1, 0];
-  return [term, regexLiteral(term), afterMatch, afterId, page.limit + 1];
+  const key = searchFold(term);
+  return [term, key, regexLiteral(key), afterMatch, afterId, page.limit + 1];
 }
 
 /**

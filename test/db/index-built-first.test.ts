@@ -22,6 +22,8 @@ describe('an index built by hand before the upgrade', () => {
       'Migration20261206140000',
       `create index concurrently "audit_entry_customer_status_idx" on "audit_entry" ("target", (coalesce(details->>'status', 'ACTIVE')), "id") where action = 'createCustomer' or (action = 'updateCustomer' and details->>'status' is not null)`,
     ],
+    ['Migration20261206160100', `create index concurrently "customer_email_fold_idx" on "customer" ((search_fold(email) collate "C"))`],
+    ['Migration20261206160100', `create index concurrently "customer_name_fold_idx" on "customer" using gin (search_fold(name) gin_trgm_ops)`],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

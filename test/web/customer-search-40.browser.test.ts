@@ -3,8 +3,8 @@ import { webGatewayPerBlock } from '../support/web-gateway.js';
 /**
  * customer-search-40: a support operator with a member's email or name on the phone finds them on
  * the console's Customers page: the matches (name, email, id, status, tier), announced, paged with
- * "Show more customers", each a link to the customer; a whole customer id or email (any case)
- * goes straight to them.
+ * "Show more customers", each a link to the customer; a whole customer id or email (any case;
+ * an email's accents too, search-46) goes straight to them.
  */
 describe('console: searching customers by email, name or id', () => {
   const started = webGatewayPerBlock({ demo: true, size: 'desktop' });
@@ -15,7 +15,8 @@ describe('console: searching customers by email, name or id', () => {
     await started.web.t.sql(
       `insert into customer (external_id, email, name, status)
        select 'sw-' || i, 'quinn' || i || '@example.com', 'Quinn Searchwell ' || i, case when i % 5 = 0 then 'CLOSED' else 'ACTIVE' end from generate_series(1, ${MANY}) i
-       union all values ('sw-50%', null, 'Percy Literal', 'SUSPENDED'), ('sw-50x', null, 'Xavier Other', 'ACTIVE')`,
+       union all values ('sw-50%', null, 'Percy Literal', 'SUSPENDED'), ('sw-50x', null, 'Xavier Other', 'ACTIVE'),
+         ('sw-zoe', 'Zoë.Noël@example.com', 'Zoë Noël', 'ACTIVE')`,
     );
   });
 
@@ -71,6 +72,11 @@ describe('console: searching customers by email, name or id', () => {
     await page.getByRole('heading', { level: 1, name: 'Customer sw-50%' }).waitFor();
     await find('QUINN7@Example.com');
     await page.getByRole('heading', { level: 1, name: 'Customer sw-7' }).waitFor();
+    // typed without its accents: a name lists her, her whole email goes straight to her (search-46)
+    await find('zoe noel');
+    await page.getByRole('status').filter({ hasText: '1 customer matches “zoe noel”.' }).waitFor();
+    await find('ZOE.NOEL@example.com');
+    await page.getByRole('heading', { level: 1, name: 'Customer sw-zoe' }).waitFor();
     await find('percy');
     await page.getByRole('status').filter({ hasText: '1 customer matches “percy”.' }).waitFor();
     const only = page.getByRole('region', { name: 'Customers found' }).getByRole('row');

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
+import { searchFold } from '../../../src/customers/search-fold.js';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
@@ -70,7 +71,7 @@ export function customerIdOfAddress(path: string): string {
 
 /**
  * The customers matching `search`, 30 a page, best match first (ConsoleCustomerSearch). When one
- * customer only has `search` as its whole id or email, case ignored (the API puts those first), the
+ * customer only has `search` as its whole id or email, case (and an email's accents) ignored (the API puts those first), the
  * console goes straight to that customer, in place of this list, as the id lookup always did.
  */
 function SearchResults({ search }: { search: string }) {
@@ -80,9 +81,11 @@ function SearchResults({ search }: { search: string }) {
   const page = data?.customers;
   // A whole id or email, in any case (the API ranks those first), that names one customer only:
   // "c-00042" typed for C-00042 listed one row (newcomer-40). Two such (ids differing by case, or an
-  // email two customers share) are listed for the operator to choose.
+  // email two customers share) are listed for the operator to choose. An email is compared as the
+  // API compares it, by its search key, so "zoe.noel@…" typed for "Zoë.Noël@…" goes too (search-46).
+  const key = searchFold(search);
   const whole = (n: { externalId: string; email?: string | null } | undefined) =>
-    !!n && (n.externalId.toLowerCase() === search.toLowerCase() || n.email?.toLowerCase() === search.toLowerCase());
+    !!n && (n.externalId.toLowerCase() === search.toLowerCase() || (n.email != null && searchFold(n.email) === key));
   const exact = whole(page?.edges[0]?.node) && !whole(page?.edges[1]?.node) ? page!.edges[0].node.externalId : null;
   useEffect(() => {
     if (exact !== null) navigate(customerPath(exact), { replace: true });
