@@ -72,6 +72,7 @@ import { Migration20261206130000 } from './Migration20261206130000.js';
 import { Migration20261206140000 } from './Migration20261206140000.js';
 import { Migration20261206160000 } from './Migration20261206160000.js';
 import { Migration20261206160100 } from './Migration20261206160100.js';
+import { Migration20261206170000 } from './Migration20261206170000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -149,4 +150,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206160000', class: Migration20261206160000 },
   { name: 'Migration20261206160100', class: Migration20261206160100 },
+  { name: 'Migration20261206170000', class: Migration20261206170000 },
 ];

@@ -1,22 +1,68 @@
-import { Args, Ctx as Context, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx as Context, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { RequestCtx } from '../graphql/context.js';
 import { connectionOf, PageArgs, pageOf } from '../graphql/connection.js';
+import { badInput } from '../graphql/errors.js';
 import { requireStaff } from '../graphql/guards.js';
-import { toGlobalId } from '../graphql/ids.js';
-import { auditPage, type AuditRow } from './audit.service.js';
+import { decodeGlobalId, nodeKeyOf, toGlobalId } from '../graphql/ids.js';
+import { Node } from '../graphql/node.js';
+import { nodeOf } from '../graphql/node.resolver.js';
+import { refuseBlankArgument } from '../graphql/validation.js';
+import { auditPage, type AuditFilter, type AuditRow } from './audit.service.js';
 import { AuditEntry, AuditEntryConnection } from './audit.types.js';
+
+/** The longest `actor` or `action` a filter takes: longer than any the gateway records (an actor is `staff:<sub>`, `partner:<id>` or `system:<job>`). */
+const FILTER_TEXT_MAX = 320;
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {
-  @Query(() => AuditEntryConnection, { description: 'Staff: every staff change, newest first.' })
-  async auditLog(@Args() args: PageArgs, @Context() ctx: RequestCtx) {
+  @Query(() => AuditEntryConnection, {
+    description:
+      'Staff: every staff change, newest first; with `about`, `actor` or `action`, only the changes that match all those given (audit-46). A cursor is a place in the log (entries older than it), whichever filters read it. Blank `actor` or `action`, or over 320 characters, or an `about` that is no global id: BAD_USER_INPUT.',
+  })
+  async auditLog(
+    @Args() args: PageArgs,
+    @Context() ctx: RequestCtx,
+    @Arg('about', () => ID, { nullable: true, description: 'Only the changes to this object (its global id: a customer, store, offer (any of its versions), listing, campaign, partner, webhook endpoint…).' }) about?: string | null,
+    @Arg('actor', () => String, { nullable: true, description: 'Only the changes made by this actor, exactly as entries record it (`staff:<sub>` for an operator).' }) actor?: string | null,
+    @Arg('action', () => String, { nullable: true, description: 'Only the changes of this action, exactly as entries record it (the mutation\'s name: `updateCustomer`, `removeListing`…); one never recorded answers an empty list.' }) action?: string | null,
+  ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');
-    return connectionOf(await auditPage(ctx.em, page), page, (a) => [a.id]);
+    const filter: AuditFilter = {};
+    if (about != null) filter.target = await auditTargetOf(ctx, about);
+    for (const [name, value] of [['actor', actor], ['action', action]] as const) {
+      if (value == null) continue;
+      refuseBlankArgument(value, name);
+      if ([...value].length > FILTER_TEXT_MAX) throw badInput(`${name} must have at most ${FILTER_TEXT_MAX} characters`, name);
+      filter[name] = value;
+    }
+    return connectionOf(await auditPage(ctx.em, page, filter), page, (a) => [a.id]);
   }
 
   @FieldResolver(() => ID)
   id(@Root() entry: AuditRow) {
     return toGlobalId('AuditEntry', entry.id);
   }
+
+  @FieldResolver(() => Node, {
+    nullable: true,
+    description:
+      'The object the change was made to, as node(id:) reads it now (an offer at its current version): null when `target` names no object the API has an id for (a point currency, a first-party client) or the object is gone.',
+  })
+  about(@Root() entry: AuditRow, @Context() ctx: RequestCtx) {
+    const key = nodeKeyOf(entry.target);
+    return key ? nodeOf(ctx, key.type, key.id) : null;
+  }
+}
+
+/**
+ * The `target` an audit entry records for the object `about` (a global id) names: the text that
+ * global id encodes (`Customer:12`), an offer version's offer (`Offer:<id>`: entries name the offer
+ * across its versions). Throws BAD_USER_INPUT on `about` when it is no global id the API gives out.
+ */
+async function auditTargetOf(ctx: RequestCtx, about: string): Promise<string> {
+  const decoded = decodeGlobalId(about);
+  if (!decoded) throw badInput('about is not a valid global id', 'about');
+  if (decoded.type === 'OfferVersion') return `Offer:${(await ctx.loaders.offerVersion.load(decoded.id))?.offerId ?? 0}`;
+  return `${decoded.type}:${decoded.id}`;
 }

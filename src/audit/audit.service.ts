@@ -90,13 +90,28 @@ export async function statusChangesOf(
   return rows.map(({ customerId, current, ...entry }) => ({ customerId: Number(customerId), status: current, entry: { ...entry, id: Number(entry.id) } }));
 }
 
-/** Newest first: up to `page.limit + 1` entries after the cursor (the extra one tells a next page exists). */
-export async function auditPage(em: SqlEntityManager, page: Page): Promise<AuditRow[]> {
+/**
+ * Which entries a page of the audit log holds (audit-46): each field given narrows it to the
+ * entries that have exactly that value (`target` as recorded, `Customer:12`; `actor` as
+ * recorded, `staff:<sub>`; `action`, a mutation's name such as `updateCustomer`). None: every entry.
+ */
+export type AuditFilter = { target?: string; actor?: string; action?: string };
+
+/**
+ * Newest first: up to `page.limit + 1` entries after the cursor (the extra one tells a next page
+ * exists) that `filter` keeps. One statement; each filter alone reads its index
+ * (`audit_entry_target_idx`, `audit_entry_actor_idx`, `audit_entry_action_idx`: value, then id,
+ * Migration20261206170000) backwards from the cursor, however many entries other filters hold.
+ */
+export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditFilter = {}): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;
   return db(em)
     .selectFrom('AuditEntry')
     .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
     .$if(after !== null, (qb) => qb.where('id', '<', after!))
+    .$if(filter.target !== undefined, (qb) => qb.where('target', '=', filter.target!))
+    .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
+    .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
     .orderBy('id', 'desc')
     .limit(page.limit + 1)
     .$narrowType<Pick<AuditRow, 'reason'>>() // a nullable column reads as null, never undefined

@@ -110,14 +110,23 @@ export interface DecodedId {
 export function decodeGlobalId(globalId: string): DecodedId | null {
   if (typeof globalId !== 'string' || globalId.length > 64) return null;
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
+  const decoded = nodeKeyOf(text);
+  return decoded && base64url(text) === globalId ? decoded : null;
+}
+
+/**
+ * `text` of the form `<Type>:<id>` (what a global id encodes, and what an audit entry's `target`
+ * records: `Customer:12`) as a node type and database id; null for any other text, such as a type
+ * that is no Node (`PointCurrency:BEANS`) or an id that is not a positive safe integer.
+ */
+export function nodeKeyOf(text: string): DecodedId | null {
   const sep = text.indexOf(':');
   if (sep < 1) return null;
   const type = text.slice(0, sep);
   const raw = text.slice(sep + 1);
   if (!NODE_TYPES.has(type) || !/^[1-9]\d{0,15}$/.test(raw)) return null;
   const id = Number(raw);
-  if (!Number.isSafeInteger(id) || base64url(text) !== globalId) return null;
-  return { type: type as NodeTypeName, id };
+  return Number.isSafeInteger(id) ? { type: type as NodeTypeName, id } : null;
 }
 
 /** The value at `field` (a dotted path from the argument, `input.storeId`) named as messages name it: inside its input object (`storeId`). */

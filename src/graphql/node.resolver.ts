@@ -3,7 +3,7 @@ import { Arg, Ctx as Context, ID, Info, Query, Resolver } from 'type-graphql';
 import type { RequestCtx } from './context.js';
 import { badInput } from './errors.js';
 import { maySeeCustomer, partnerHolds } from './guards.js';
-import { decodeGlobalId } from './ids.js';
+import { decodeGlobalId, type NodeTypeName } from './ids.js';
 import { asNode, Node } from './node.js';
 import { storeForNode } from '../stores/store-page.js';
 
@@ -18,7 +18,15 @@ import { storeForNode } from '../stores/store-page.js';
 async function resolveNode(ctx: RequestCtx, globalId: string, info?: GraphQLResolveInfo) {
   const decoded = decodeGlobalId(globalId);
   if (!decoded) throw badInput('id is not a valid global id', 'id');
-  const { type, id } = decoded;
+  return nodeOf(ctx, decoded.type, decoded.id, info);
+}
+
+/**
+ * The object of type `type` with database id `id`, as `node(id:)` answers it to `ctx`'s caller:
+ * null when it does not exist or the caller may not see it (the rules above). Batched through the
+ * request's loaders, so a page of audit entries reads each kind of object once (`AuditEntry.about`).
+ */
+export async function nodeOf(ctx: RequestCtx, type: NodeTypeName, id: number, info?: GraphQLResolveInfo) {
   // Partners read through their operations (customer(externalId:), transaction(externalId:)); by
   // global id they reach only their own sales, and only with transactions:read.
   if (ctx.caller.kind === 'partner' && (type !== 'SalesTransaction' || !partnerHolds(ctx, 'transactions:read'))) return null;

@@ -24,6 +24,9 @@ describe('an index built by hand before the upgrade', () => {
     ],
     ['Migration20261206160100', `create index concurrently "customer_email_fold_idx" on "customer" ((search_fold(email) collate "C"))`],
     ['Migration20261206160100', `create index concurrently "customer_name_fold_idx" on "customer" using gin (search_fold(name) gin_trgm_ops)`],
+    ['Migration20261206170000', `create index concurrently "audit_entry_target_idx" on "audit_entry" ("target", "id")`],
+    ['Migration20261206170000', `create index concurrently "audit_entry_actor_idx" on "audit_entry" ("actor", "id")`],
+    ['Migration20261206170000', `create index concurrently "audit_entry_action_idx" on "audit_entry" ("action", "id")`],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

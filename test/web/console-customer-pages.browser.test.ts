@@ -1,3 +1,4 @@
+import { signToken } from '../../src/http/auth.js';
 import { ok } from '../support/gateway.js';
 import { RedeemOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
@@ -82,6 +83,42 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await t.sql(`insert into customer (external_id, name, status) values ($1, $1, 'SUSPENDED')`, [imported]);
     await open(imported);
     expect(await page.getByTestId('customer-status-change').innerText()).toBe('No record of who set this status.');
+    await page.close();
+  }, 120_000);
+
+  // audit-46: the audit log was one list of every change, its "On" column raw ids (Customer:12),
+  // so the help desk paged through it by eye for one member's history.
+  test('a customer’s page opens the changes to that customer; the log narrows to an actor or an action by a click, and shows all again', async () => {
+    const { t } = started.web;
+    const customer = await createCustomer(t, 'PTS');
+    const other = await signToken(t.config, { sub: 'staff-desk', role: 'operator' });
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED', reason: 'Card reported stolen' } }, other));
+    ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, email: `${customer.externalId}@example.com` } }, t.operatorToken));
+    const page = await started.web.consoleAsOperator('Customers');
+    await page.getByLabel('Email, name or customer id').fill(customer.externalId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('link', { name: 'Changes to this customer' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    const filters = page.getByTestId('audit-filters');
+    await filters.filter({ hasText: `Showing only the changes to ${customer.externalId} (${customer.externalId}).` }).waitFor();
+    const rows = page.getByTestId('audit-row');
+    const cells = async () => Promise.all((await rows.all()).map(async (r) => (await r.getByRole('cell').allInnerTexts()).slice(1, 5)));
+    expect(await cells()).toEqual([
+      ['staff:staff-op', 'updateCustomer', customer.externalId + ' (' + customer.externalId + ')', ''],
+      ['staff:staff-desk', 'updateCustomer', customer.externalId + ' (' + customer.externalId + ')', 'Card reported stolen'],
+      ['staff:staff-op', 'createCustomer', customer.externalId + ' (' + customer.externalId + ')', ''],
+    ]);
+    // who suspended them, and what else that operator did: a click on the name adds it to the filter
+    await rows.nth(1).getByRole('link', { name: 'staff:staff-desk' }).click();
+    await filters.filter({ hasText: `to ${customer.externalId} (${customer.externalId}) by staff:staff-desk.` }).waitFor();
+    expect(await rows.count()).toBe(1);
+    await filters.getByRole('link', { name: 'Show all changes' }).click();
+    await page.getByTestId('audit-filters').waitFor({ state: 'detached' });
+    // the whole log again, each entry's object named and linked to its own changes
+    await rows.filter({ hasText: 'Card reported stolen' }).getByRole('link', { name: `${customer.externalId} (${customer.externalId})` }).waitFor();
+    await rows.first().getByRole('link', { name: 'updateCustomer' }).click();
+    await filters.filter({ hasText: 'Showing only the changes of updateCustomer.' }).waitFor();
+    expect(await page.getByRole('cell', { name: 'createCustomer', exact: true }).count()).toBe(0);
     await page.close();
   }, 120_000);
 });

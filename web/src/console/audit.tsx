@@ -1,25 +1,96 @@
 import { useQuery } from '@apollo/client/react';
+import { Link, useSearch } from 'wouter';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
-import { ConsoleAuditLogDocument } from './gql/graphql';
+import { ConsoleAuditLogDocument, type ConsoleAuditLogQuery } from './gql/graphql';
 import { APP } from './shell';
 
-/** Every staff change, newest first. */
+/** What an entry was made to, as the API reads it now (`AuditEntry.about`); null when it names nothing the API has an id for. */
+type About = NonNullable<ConsoleAuditLogQuery['auditLog']['edges'][number]['node']['about']>;
+
+/** The audit log's filters (audit-46), as the address's query holds them: `?about=<global id>&actor=…&action=…`. */
+export type AuditFilters = { about?: string; actor?: string; action?: string };
+
+/** The console's address of the audit log narrowed to `filters` (those given; none: the whole log). */
+export function auditPath(filters: AuditFilters): string {
+  const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1])).toString();
+  return query ? `/audit?${query}` : '/audit';
+}
+
+/**
+ * An entry's object in words, as an operator knows it ("Ann Smith (cust-ann)", "store Everyday
+ * rewards (EVERYDAY)"), or null for a kind the log shows by its recorded target. Read now: a
+ * renamed store shows its present name.
+ */
+export function aboutLabel(about: About): string | null {
+  switch (about.__typename) {
+    case 'Customer':
+      return about.customerName ? `${about.customerName} (${about.externalId})` : about.externalId;
+    case 'RewardStore':
+      return `store ${about.name} (${about.code})`;
+    case 'Offer':
+      return `offer ${about.name}`;
+    case 'Listing':
+      return `listing of ${about.offer.name}${about.store ? ` in ${about.store.name}` : ''}`;
+    case 'Campaign':
+      return `campaign ${about.name}`;
+    case 'Partner':
+      return `partner ${about.name}`;
+    case 'Tier':
+      return `tier ${about.name} (${about.code})`;
+    case 'GiftList':
+      return `gift list ${about.name}`;
+    case 'WebhookEndpoint':
+      return `webhook endpoint ${about.url}`;
+    case 'EconomyRule':
+      return `economy rule of ${about.currency.code}`;
+    case 'ActivityRule':
+      return `activity rule ${about.kind} of ${about.currency.code}`;
+    case 'IssuedOffer':
+      return `wallet offer ${about.code}`;
+    case 'WebhookDelivery':
+      return `webhook delivery ${about.eventType}`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Every staff change, newest first, or only those the address's filters keep (audit-46): the
+ * changes to one object (its "On" cell, or a customer page's "Changes to this customer"), by one
+ * actor (a "Who" cell) or of one action (an "Action" cell). Each of those cells links to the log
+ * narrowed to it, added to the filters already on; "Show all changes" takes them all off.
+ */
 export function AuditLog() {
-  const query = useQuery(ConsoleAuditLogDocument, { fetchPolicy: 'network-only' });
+  const params = new URLSearchParams(useSearch());
+  const filters: AuditFilters = { about: params.get('about') || undefined, actor: params.get('actor') || undefined, action: params.get('action') || undefined };
+  const query = useQuery(ConsoleAuditLogDocument, { variables: filters, fetchPolicy: 'network-only' });
   const { data, error, fetchMore } = query;
   const page = data?.auditLog;
+  const filtered = !!(filters.about || filters.actor || filters.action);
+  // The object filtered to, named as its entries name it (they all have it); its recorded target when none is shown yet.
+  const first = page?.edges[0]?.node;
+  const aboutText = first?.about ? aboutLabel(first.about) ?? first.target : first?.target ?? 'this object';
+  const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
       <PageTitle app={APP}>Audit log</PageTitle>
+      {filtered ? (
+        <p role="status" data-testid="audit-filters">
+          Showing only the changes
+          {filters.about ? ` to ${aboutText}` : ''}
+          {filters.actor ? ` by ${filters.actor}` : ''}
+          {filters.action ? ` of ${filters.action}` : ''}. <Link href="/audit">Show all changes</Link>
+        </p>
+      ) : null}
       <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       {!page && !error ? <Loading what="the audit log" /> : null}
       {page ? (
         <DataTable
           label="Audit log"
-          caption="Staff changes, newest first"
+          caption={filtered ? 'Staff changes that match the filters, newest first' : 'Staff changes, newest first'}
           rows={page.edges.length}
-          empty="Nothing recorded yet."
+          empty={filtered ? 'No change matches.' : 'Nothing recorded yet.'}
           columns={[
             { label: 'When' },
             { label: 'Who' },
@@ -33,9 +104,9 @@ export function AuditLog() {
             {page.edges.map(({ node: a }) => (
               <tr key={a.id} data-testid="audit-row">
                 <td>{formatDateTime(a.at)}</td>
-                <td>{a.actor}</td>
-                <td>{a.action}</td>
-                <td>{a.target}</td>
+                <td>{a.actor === filters.actor ? a.actor : <Link href={narrowed({ actor: a.actor })}>{a.actor}</Link>}</td>
+                <td>{a.action === filters.action ? a.action : <Link href={narrowed({ action: a.action })}>{a.action}</Link>}</td>
+                <td>{a.about && !filters.about ? <Link href={narrowed({ about: a.about.id })}>{aboutLabel(a.about) ?? a.target}</Link> : a.about ? aboutLabel(a.about) ?? a.target : a.target}</td>
                 <td>{a.reason ?? ''}</td>
                 <td>
                   <code style={{ wordBreak: 'break-all' }}>{a.details ? JSON.stringify(a.details) : ''}</code>

@@ -6,6 +6,7 @@ import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAdjustPointsDocument, ConsoleCurrenciesDocument, ConsoleCustomerDocument, ConsoleCustomerHistoryDocument, ConsoleCustomerSearchDocument, ConsoleCustomerWalletDocument } from './gql/graphql';
+import { auditPath } from './audit';
 import { ActionForm, APP, Field, int, ReadOnlyNote, text } from './shell';
 
 /** What the search box asks for: its label, the placeholder shows the kinds of text it takes. */
@@ -166,6 +167,10 @@ function Customer({ externalId }: { externalId: string }) {
             )}
           </p>
         ) : null}
+        {/* Everything staff changed about this customer (their creation, status and profile writes, adjustments), newest first (audit-46). */}
+        <p>
+          <Link href={auditPath({ about: customer.id })}>Changes to this customer</Link>
+        </p>
         <p>
           Tier: <strong>{customer.tier?.name ?? 'none'}</strong>
           {customer.nextTier ? ` · ${formatPoints(customer.nextTier.pointsNeeded, customer.nextTier.currency.code)} to ${customer.nextTier.name}` : ''}
