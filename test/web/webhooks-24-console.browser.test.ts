@@ -1,3 +1,4 @@
+import { DEMO } from '../../src/demo/seed.js';
 import { seriousViolations, settledInPage } from '../support/browser.js';
 import { ok } from '../support/gateway.js';
 import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
@@ -100,5 +101,45 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     await page.keyboard.press('Enter');
     await row.filter({ hasText: 'Removed' }).waitFor();
     expect(await disabledAt(url)).toEqual([true]);
+  }, 120_000);
+
+  // webhook-register-46: the page listed endpoints but an operator could register one only with
+  // the API's registerWebhookEndpoint (its empty table said so).
+  test('Register an endpoint: the program’s, its events chosen, its signing secret shown once; a partner’s asking for a wallet event is refused as the API words it', async () => {
+    const { t } = web;
+    const partnerName = 'Register46 Till Co';
+    ok(await t.gql(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } userErrors { code } } }`, { input: { name: partnerName, scopes: ['customers:read'] } }, t.operatorToken));
+    const url = 'http://127.0.0.1:9/console-register';
+    const page = await web.consoleAsOperator('Webhooks');
+    const form = page.getByRole('region', { name: 'Register an endpoint' });
+    await form.getByLabel('URL (https://…)').fill(url);
+    await form.getByRole('checkbox', { name: /^sale\.processed —/ }).check();
+    await form.getByRole('checkbox', { name: /^offer\.issued —/ }).check();
+    await form.getByLabel('Description (optional)').fill('Our CRM');
+    await form.getByLabel('Reason (kept in the audit log, optional)').fill('CRM goes live');
+    await form.getByRole('button', { name: 'Register endpoint' }).click();
+    const shown = page.getByTestId('new-webhook-secret');
+    const secret = await shown.locator('code.code').innerText();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    await form.getByRole('status').filter({ hasText: `Registered ${url} for the program: copy its signing secret above now.` }).waitFor();
+    // listed, and stored as shown: the secret the gateway signs with, the events, the reason in the audit log
+    const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
+    expect((await row.getByRole('cell').allInnerTexts()).slice(0, 3)).toEqual([url, 'the program', 'SALE_PROCESSED, OFFER_ISSUED']);
+    const [stored] = await t.sql<{ secret: string; event_types: string[]; description: string; partner_id: number | null }>(`select secret, event_types, description, partner_id from webhook_endpoint where url = $1`, [url]);
+    expect(stored).toEqual({ secret, event_types: ['sale.processed', 'offer.issued'], description: 'Our CRM', partner_id: null });
+    expect(await t.sql(`select actor, reason from audit_entry where action = 'registerWebhookEndpoint' and target like 'WebhookEndpoint:%' order by id desc limit 1`)).toEqual([{ actor: `staff:${DEMO.staff.operator}`, reason: 'CRM goes live' }]);
+    await shown.getByRole('button', { name: 'I have stored it' }).click();
+    await shown.waitFor({ state: 'detached' });
+
+    // a partner's endpoint may not receive the wallet's events: the API's refusal, and nothing registered
+    await form.getByLabel('URL (https://…)').fill(`${url}-partner`);
+    await form.getByLabel('For', { exact: true }).selectOption({ label: `partner ${partnerName}` });
+    await form.getByRole('checkbox', { name: /^offer\.issued —/ }).check();
+    await form.getByRole('button', { name: 'Register endpoint' }).click();
+    await page.getByRole('alert').filter({ hasText: "A partner's endpoint cannot receive offer.issued: partners do not read the wallet." }).waitFor();
+    expect(await shown.count()).toBe(0);
+    expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [`${url}-partner`])).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
   }, 120_000);
 });

@@ -8,13 +8,107 @@ import { DataTable, formatDateTime, formatInstant, Loading, PageTitle, ShowOlder
 import {
   ConsoleEnableWebhookEndpointDocument,
   ConsoleFailedWebhookDeliveriesDocument,
+  ConsolePartnersDocument,
+  ConsoleRegisterWebhookEndpointDocument,
   ConsoleRemoveWebhookEndpointDocument,
   ConsoleReplayFailedWebhookDeliveriesDocument,
   ConsoleReplayWebhookDeliveryDocument,
   ConsoleRetryWebhookDeliveriesNowDocument,
   ConsoleWebhookEndpointsDocument,
+  type WebhookEventType,
 } from './gql/graphql';
-import { ActionForm, APP, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
+import { ActionForm, APP, Field, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
+
+/**
+ * The events an endpoint may ask for (registerWebhookEndpoint's `eventTypes`), with the names its
+ * messages carry (`type` in the body, README "Webhooks") and what each says. A partner's endpoint
+ * receives only the types its scopes read (WebhookEventType's descriptions).
+ */
+const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: string }[] = [
+  { value: 'SALE_PROCESSED', wire: 'sale.processed', what: 'a sale was processed' },
+  { value: 'SALE_REVERSED', wire: 'sale.reversed', what: 'a sale was returned' },
+  { value: 'OFFER_ISSUED', wire: 'offer.issued', what: 'an offer landed in a wallet (the program’s endpoints only)' },
+  { value: 'OFFER_REDEEMED', wire: 'offer.redeemed', what: 'an offer was redeemed (the program’s endpoints only)' },
+  { value: 'BALANCE_CHANGED', wire: 'balance.changed', what: 'a point balance changed' },
+  { value: 'TIER_CHANGED', wire: 'tier.changed', what: 'a customer moved tier' },
+];
+
+/**
+ * "Register an endpoint" (webhook-register-46): the program's own endpoint or a partner's, its
+ * events, a description and a reason. The signing secret is in the first answer only, so it is
+ * shown once, above the form, until the operator says it is stored; a resend after a lost answer
+ * (the form's idempotency key) registers nothing new and says the secret cannot be shown again.
+ */
+function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
+  const partners = useQuery(ConsolePartnersDocument);
+  const [register] = useMutation(ConsoleRegisterWebhookEndpointDocument);
+  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  return (
+    <>
+      {secret ? (
+        <div className="notice" role="status" data-testid="new-webhook-secret">
+          <p>
+            The signing secret of <span className="code">{secret.url}</span>, shown this once: <code className="code">{secret.secret}</code>. The receiver checks each
+            message's <code>webhook-signature</code> with it (Standard Webhooks).
+          </p>
+          <button type="button" className="secondary" onClick={() => setSecret(null)}>
+            I have stored it
+          </button>
+        </div>
+      ) : null}
+      <ActionForm
+        title="Register an endpoint"
+        checkIn="the Webhook endpoints table above after reloading the page (a registered endpoint shows by its URL)"
+        submitLabel="Register endpoint"
+        onSubmit={async (form, idempotencyKey) => {
+          setSecret(null);
+          const input = {
+            url: text(form, 'url') ?? '',
+            eventTypes: form.getAll('eventTypes').map(String) as WebhookEventType[],
+            description: text(form, 'description') ?? null,
+            partnerId: text(form, 'owner') ?? null,
+            reason: reasonOf(form),
+            idempotencyKey,
+          };
+          const { data } = await register({ variables: { input } });
+          const payload = data?.registerWebhookEndpoint;
+          const endpoint = payload?.endpoint;
+          if (endpoint) onRegistered();
+          if (endpoint && payload.secretWithheld) {
+            return {
+              notice: `${endpoint.url} was already registered by your earlier submit, whose answer was lost: its signing secret is shown only once. Remove it above and register it again to get a new one.`,
+            };
+          }
+          if (endpoint && payload.secret) setSecret({ url: endpoint.url, secret: payload.secret });
+          return { userErrors: payload?.userErrors, notice: endpoint ? `Registered ${endpoint.url} for ${endpoint.partner?.name ?? 'the program'}: copy its signing secret above now.` : undefined };
+        }}
+      >
+        <Field label="URL (https://…)" name="url" required maxLength={2000} />
+        <label htmlFor="f-owner">For</label>
+        <select id="f-owner" name="owner" defaultValue="">
+          <option value="">the program</option>
+          {partners.data?.partners
+            .filter((p) => !p.revokedAt)
+            .map((p) => (
+              <option key={p.id} value={p.id}>
+                partner {p.name}
+              </option>
+            ))}
+        </select>
+        <fieldset>
+          <legend>Events</legend>
+          {EVENT_TYPES.map((e) => (
+            <label key={e.value} className="check">
+              <input type="checkbox" name="eventTypes" value={e.value} /> <span className="code">{e.wire}</span> — {e.what}
+            </label>
+          ))}
+        </fieldset>
+        <Field label="Description (optional)" name="description" maxLength={500} />
+        <ReasonField />
+      </ActionForm>
+    </>
+  );
+}
 
 /** FAILED delivery lists in the cache (`webhookDeliveries(status: FAILED …)`, every page loaded): `keep` says which edges stay. */
 function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (field: string, from: Reference) => unknown) => boolean): void {
@@ -304,7 +398,7 @@ export function Webhooks() {
         <DataTable
           label="Webhook endpoints"
           rows={endpoints.data.webhookEndpoints.edges.length}
-          empty="No endpoint is registered. An operator registers one with the API's registerWebhookEndpoint, and a partner with the webhooks:manage scope its own (README, Webhooks)."
+          empty="No endpoint is registered: register one below (a partner with the webhooks:manage scope may register its own through the API: README, Webhooks)."
           caption="Endpoints, newest first. Retrying: deliveries to it failed and wait for their next attempt (how many, since when the first of them failed, the last error). Failing: a delivery to it failed every attempt (at least about 29 hours of retries) and none has been delivered since."
           columns={[{ label: 'URL' }, { label: 'Partner' }, { label: 'Events' }, { label: 'Registered' }, { label: 'State' }, { label: 'Change' }]}
         >
@@ -433,6 +527,7 @@ export function Webhooks() {
           </select>
         </ActionForm>
       ) : null}
+      <RegisterEndpoint onRegistered={() => void endpoints.refetch().catch(() => undefined)} />
     </>
   );
 }
