@@ -73,6 +73,9 @@ import { Migration20261206140000 } from './Migration20261206140000.js';
 import { Migration20261206160000 } from './Migration20261206160000.js';
 import { Migration20261206160100 } from './Migration20261206160100.js';
 import { Migration20261206170000 } from './Migration20261206170000.js';
+import { Migration20261206180000 } from './Migration20261206180000.js';
+import { Migration20261206180100 } from './Migration20261206180100.js';
+import { Migration20261206180200 } from './Migration20261206180200.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -151,4 +154,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261206160000', class: Migration20261206160000 },
   { name: 'Migration20261206160100', class: Migration20261206160100 },
   { name: 'Migration20261206170000', class: Migration20261206170000 },
+  { name: 'Migration20261206180000', class: Migration20261206180000 },
+  { name: 'Migration20261206180100', class: Migration20261206180100 },
+  { name: 'Migration20261206180200', class: Migration20261206180200 },
 ];

@@ -8,10 +8,11 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
   name: 'audit_entry_customer_status_idx',
   expression: `create index audit_entry_customer_status_idx on audit_entry (target, (coalesce(details->>'status', 'ACTIVE')), id) where action = 'createCustomer' or (action = 'updateCustomer' and details->>'status' is not null)`,
 })
-// The audit log about one object, by one actor or of one action, newest first: auditLog's filters (audit-46, Migration20261206170000)
+// The audit log about one object, by one actor or of one action, or by an actor of an action, newest first: auditLog's filters (audit-46, Migration20261206170000 and 180200)
 @Index({ name: 'audit_entry_target_idx', properties: ['target', 'id'] })
 @Index({ name: 'audit_entry_actor_idx', properties: ['actor', 'id'] })
 @Index({ name: 'audit_entry_action_idx', properties: ['action', 'id'] })
+@Index({ name: 'audit_entry_actor_action_idx', properties: ['actor', 'action', 'id'] })
 export class AuditEntry {
   [EntityName]?: 'AuditEntry';
 

@@ -101,7 +101,9 @@ export type AuditFilter = { target?: string; actor?: string; action?: string };
  * Newest first: up to `page.limit + 1` entries after the cursor (the extra one tells a next page
  * exists) that `filter` keeps. One statement; each filter alone reads its index
  * (`audit_entry_target_idx`, `audit_entry_actor_idx`, `audit_entry_action_idx`: value, then id,
- * Migration20261206170000) backwards from the cursor, however many entries other filters hold.
+ * Migration20261206170000), and an actor with an action `audit_entry_actor_action_idx`
+ * (Migration20261206180200), backwards from the cursor, however many entries the filter passes
+ * over. With `target`, the object's own entries (few) are read and the others' filtered out.
  */
 export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditFilter = {}): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;

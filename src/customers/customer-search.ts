@@ -1,18 +1,19 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { BLANK_GLYPHS, INVISIBLE_MARKS, shown } from '../domain/text.js';
 import { CUSTOMER_COLUMNS, type CustomerRow } from './customer.service.js';
-import { searchFold } from './search-fold.js';
+import { searchKey } from './search-key.js';
 
 /**
  * Staff's customer search (customer-search-40): what a support operator types (an email, a name, a
  * customer id, or the start of one) finds the customers it names, CLOSED and SUSPENDED ones too.
  * docs/decisions.md, "customer-search-40", says why each rule is what it is; "search-46", why
- * names and emails are compared by their search key (`searchFold`: accents and case set aside).
+ * names and emails are compared by their search key (`search_key`: accents and case set aside).
  */
 
-/** The fewest characters a search may have (Unicode code points, after trimming; and of its search key, `searchFold`). */
+/** The fewest characters a search may have (Unicode code points, after trimming; and of its search key, trimmed: `searchKey`). */
 export const SEARCH_MIN = 2;
 /** The most characters a search may have: the longest email address a customer can hold (UpsertCustomerInput.email). */
 export const SEARCH_MAX = 320;
@@ -50,9 +51,10 @@ const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended
  * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
  * invisible mark (U+200B, a BOM, a control character) or a blank glyph, which would make a search
  * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`);
- * or whose search key (`searchFold`) is shorter than SEARCH_MIN, a letter with accents only
- * ("a\u0301\u0301"), which would list every name with a word starting with that letter. Letters keep
- * their case and accents here: matching sets them aside.
+ * or whose search key (`searchKey`), white space at its ends removed, is shorter than
+ * SEARCH_MIN: a letter with accents only ("a\u0301\u0301", which would list every name with a word
+ * starting with that letter) or with a spacing accent ("a´", whose key is "a "). Letters keep their
+ * case and accents here: matching sets them aside.
  */
 export function searchTermOf(raw: string): SearchTerm {
   const unjoined = raw.replace(WRITTEN_JOINERS, '');
@@ -63,7 +65,7 @@ export function searchTermOf(raw: string): SearchTerm {
   const length = [...term].length;
   if (length < SEARCH_MIN) return { problem: `search must have at least ${SEARCH_MIN} characters (${shown(term)} has ${length}): a shorter one would list most customers` };
   if (length > SEARCH_MAX) return { problem: `search must have at most ${SEARCH_MAX} characters (it has ${length}): the longest email address` };
-  const keyLength = [...searchFold(term)].length;
+  const keyLength = [...searchKey(term).trim()].length;
   if (keyLength < SEARCH_MIN) {
     return { problem: `search must have at least ${SEARCH_MIN} characters besides accents and other combining marks (${shown(term)} has ${keyLength}): a shorter one would list most customers` };
   }
@@ -81,17 +83,26 @@ const NAME_SPACE = '[:space:]\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u
 /** The apostrophes a name may be written with, and a keyboard types: ' and ’ (a phone's keyboard sends ’ for '), ‘ and ʼ (U+02BC). */
 const APOSTROPHES = "'’‘ʼ";
 
+/** ASCII's punctuation but the apostrophe and the hyphen, as a PostgreSQL regular expression's group. */
+const PUNCTUATION = '([!-&(-,./:-@[-`{-~])';
+/** What `regexp_replace` puts for each: a backslash (`\\` in its replacement), then the mark (`\1`). */
+const PUNCTUATION_ESCAPED = '\\\\\\1';
+
 /**
- * `term` as literal text inside a PostgreSQL regular expression (ARE): every ASCII punctuation
+ * `text` (an SQL expression: the search's key) as literal text inside a PostgreSQL regular
+ * expression (ARE), in SQL, so what is matched is what the database keyed: every ASCII punctuation
  * mark (`.`, `*`, `%`, `_`, `\`, brackets…) behind a backslash, which ARE reads as that character
- * itself. Letters, digits and characters beyond ASCII are never special and stay bare (a
- * backslash before a letter would be an escape such as `\d`). Two exceptions (hostile40), for
- * names stored as sent: a space (the term has one for each run of white space, `searchTermOf`) or
- * a hyphen matches any run of white space (`NAME_SPACE`) and hyphens ("mary jane" finds
- * "Mary-Jane", "smith jones" "Smith-Jones": newcomer-40), and an apostrophe any of `APOSTROPHES`.
+ * itself. Letters, digits and characters beyond ASCII are never special and stay bare (a backslash
+ * before a letter would be an escape such as `\d`). Two exceptions (hostile40), for names stored as
+ * sent: a space (the term has one for each run of white space, `searchTermOf`) or a hyphen matches
+ * any run of white space (`NAME_SPACE`) and hyphens ("mary jane" finds "Mary-Jane", "smith jones"
+ * "Smith-Jones": newcomer-40), and an apostrophe any of `APOSTROPHES`. Three passes, punctuation
+ * first, so the brackets the other two add are not escaped.
  */
-export function regexLiteral(term: string): string {
-  return term.replace(/[ !-/:-@[-`{-~’‘ʼ]/g, (c) => (APOSTROPHES.includes(c) ? `[${APOSTROPHES}]` : c === ' ' || c === '-' ? `[${NAME_SPACE}-]+` : `\\${c}`));
+function regexLiteral(text: RawBuilder<string>): RawBuilder<string> {
+  const escaped = sql<string>`regexp_replace(${text}, ${PUNCTUATION}::text, ${PUNCTUATION_ESCAPED}::text, 'g')`;
+  const apostrophes = sql<string>`regexp_replace(${escaped}, ${`[${APOSTROPHES}]`}::text, ${`[${APOSTROPHES}]`}::text, 'g')`;
+  return sql<string>`regexp_replace(${apostrophes}, '[ -]', ${`[${NAME_SPACE}-]+`}::text, 'g')`;
 }
 
 /**
@@ -103,11 +114,11 @@ const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
 // The same expressions as the customer's search indexes (customer.entity.ts), so the planner can
 // use them: the externalId lowercased (PostgreSQL's lower(), the database's own case rules) in NFC,
 // as Migration20261205180000 built it (ids are not folded: a till's id is matched as written, case
-// aside); the email and the name by their search key (`search_fold`, Migration20261206160000: the
-// database's twin of `searchFold`; its indexes Migration20261206160100).
+// aside); the email and the name by their search key (`search_key`, Migration20261206180000; its
+// indexes Migration20261206180100).
 const EXTERNAL_ID = sql`lower(normalize(c.external_id, NFC))`;
-const EMAIL = sql`search_fold(c.email)`;
-const NAME = sql`search_fold(c.name)`;
+const EMAIL = sql`search_key(c.email)`;
+const NAME = sql`search_key(c.name)`;
 
 /**
  * `column` (one of the expressions above) starts with `lowered`: as a range of its `collate "C"`
@@ -122,9 +133,10 @@ function startsWith(column: ReturnType<typeof sql>, lowered: ReturnType<typeof s
 /** One result row: the customer and how it matched. */
 export type SearchRow = CustomerRow & { match: SearchMatch };
 
-const SEARCH = statement((term: string, key: string, pattern: string, afterMatch: number, afterId: number, limit: number) => {
+const SEARCH = statement((term: string, afterMatch: number, afterId: number, limit: number) => {
   const lowered = sql`lower(${term})`;
-  const folded = sql`${key}::text`;
+  // the search's key, by the database's own search_key (white space that accents left at its ends removed)
+  const folded = sql<string>`btrim(search_key(${term}::text))`;
   return sql<SearchRow>`
     select * from (
       select ${CUSTOMER_COLUMNS},
@@ -132,7 +144,7 @@ const SEARCH = statement((term: string, key: string, pattern: string, afterMatch
              when ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} then ${sql.lit(SearchMatch.PREFIX)}
              else ${sql.lit(SearchMatch.NAME_WORD)} end as match
       from customer c
-      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} or ${NAME} ~ (${WORD_START} || ${pattern}::text)
+      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} or ${NAME} ~ (${WORD_START} || ${regexLiteral(folded)})
     ) found
     where (match, id) > (${afterMatch}::int, ${afterId}::bigint)
     order by match, id
@@ -142,8 +154,9 @@ const SEARCH = statement((term: string, key: string, pattern: string, afterMatch
 /**
  * Up to `page.limit + 1` customers matching `term` (a `searchTermOf` term; the extra row only says
  * a next page exists), best match first, then by row id, after `page.after` (`[match, id]`, or
- * null from the start). Emails and names are compared by their search key (`searchFold`: accents
- * and case set aside, in the same way on any database locale); externalIds by PostgreSQL's
+ * null from the start). Emails and names are compared by their search key (`search_key`: accents
+ * and case set aside, in the same way on any database locale), the search's computed by the same
+ * function in the same statement; externalIds by PostgreSQL's
  * `lower()` (under the embedded cluster's C locale: ASCII letters only). `%`, `_` and `\` match
  * themselves.
  */
@@ -151,15 +164,10 @@ export async function searchCustomers(em: SqlEntityManager, term: string, page: 
   return SEARCH.run(em, ...searchArguments(term, page));
 }
 
-/**
- * The statement's arguments for `term` and `page`: the term (for externalIds), its search key (for
- * emails), the key as a regular expression's literal (for names), the place after which to start,
- * and how many rows to read.
- */
-function searchArguments(term: string, page: Page): [string, string, string, number, number, number] {
+/** The statement's arguments for `term` and `page`: the term, the place after which to start, and how many rows to read. */
+function searchArguments(term: string, page: Page): [string, number, number, number] {
   const [afterMatch, afterId] = page.after ?? [-1, 0];
-  const key = searchFold(term);
-  return [term, key, regexLiteral(key), afterMatch, afterId, page.limit + 1];
+  return [term, afterMatch, afterId, page.limit + 1];
 }
 
 /**

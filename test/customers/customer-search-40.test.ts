@@ -82,7 +82,7 @@ describe('customers(search:): staff find a customer by an email, a name or a cus
       'mary-jane mc': ['nm-mary'],
       'smith jones': ['srch-bob'],
       'josé garcía': ['nm-jose'],
-      // accents set aside since search-46 (test/customers/search-fold-46.test.ts)
+      // accents set aside since search-46 (test/customers/search-key-46.test.ts)
       'jose garcia': ['nm-jose'],
       'maryjane': [],
     });

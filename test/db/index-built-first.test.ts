@@ -27,6 +27,9 @@ describe('an index built by hand before the upgrade', () => {
     ['Migration20261206170000', `create index concurrently "audit_entry_target_idx" on "audit_entry" ("target", "id")`],
     ['Migration20261206170000', `create index concurrently "audit_entry_actor_idx" on "audit_entry" ("actor", "id")`],
     ['Migration20261206170000', `create index concurrently "audit_entry_action_idx" on "audit_entry" ("action", "id")`],
+    ['Migration20261206180100', `create index concurrently "customer_email_key_idx" on "customer" ((search_key(email) collate "C"))`],
+    ['Migration20261206180100', `create index concurrently "customer_name_key_idx" on "customer" using gin (search_key(name) gin_trgm_ops)`],
+    ['Migration20261206180200', `create index concurrently "audit_entry_actor_action_idx" on "audit_entry" ("actor", "action", "id")`],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
-import { searchFold } from '../../../src/customers/search-fold.js';
+import { searchKey } from '../../../src/customers/search-key.js';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDateTime, formatPoints, formatPointsChange, formatUtcDate, Loading, PageTitle, ShowOlder } from '../shared/ui';
@@ -84,9 +84,9 @@ function SearchResults({ search }: { search: string }) {
   // "c-00042" typed for C-00042 listed one row (newcomer-40). Two such (ids differing by case, or an
   // email two customers share) are listed for the operator to choose. An email is compared as the
   // API compares it, by its search key, so "zoe.noel@…" typed for "Zoë.Noël@…" goes too (search-46).
-  const key = searchFold(search);
+  const key = searchKey(search);
   const whole = (n: { externalId: string; email?: string | null } | undefined) =>
-    !!n && (n.externalId.toLowerCase() === search.toLowerCase() || (n.email != null && searchFold(n.email) === key));
+    !!n && (n.externalId.toLowerCase() === search.toLowerCase() || (n.email != null && searchKey(n.email) === key));
   const exact = whole(page?.edges[0]?.node) && !whole(page?.edges[1]?.node) ? page!.edges[0].node.externalId : null;
   useEffect(() => {
     if (exact !== null) navigate(customerPath(exact), { replace: true });
