@@ -8,8 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  * Armenian and Georgian blocks as small letters, ASCII's by `lower(… collate "C")`, so the key
  * is the same on any database locale. Immutable (every step is), so indexes may be built on it
  * (Migration20261206160100). Its tables are written out here, not read from the gateway's code:
- * a migration stays as it landed. test/customers/search-key-46.test.ts compares it with
- * `searchFold`. `create or replace`, so an operator who made it by hand to build the indexes
+ * a migration stays as it landed. It was compared with the gateway's first `searchFold` until
+ * search-46b replaced both (`search_key`, Migration20261206180000; this function stays unused). `create or replace`, so an operator who made it by hand to build the indexes
  * first (`create index concurrently`) may run the upgrade.
  */
 export class Migration20261206160000 extends Migration {

@@ -124,19 +124,24 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     await form.getByRole('status').filter({ hasText: `Registered ${url} for the program: copy its signing secret above now.` }).waitFor();
     // listed, and stored as shown: the secret the gateway signs with, the events, the reason in the audit log
     const row = page.getByTestId('webhook-endpoint-row').filter({ hasText: url });
-    expect((await row.getByRole('cell').allInnerTexts()).slice(0, 3)).toEqual([url, 'the program', 'SALE_PROCESSED, OFFER_ISSUED']);
+    // the description beside the URL, the events by the names the form and their messages use (newcomer-46)
+    expect((await row.getByRole('cell').allInnerTexts()).slice(0, 3)).toEqual([`${url} — Our CRM`, 'the program', 'sale.processed, offer.issued']);
     const [stored] = await t.sql<{ secret: string; event_types: string[]; description: string; partner_id: number | null }>(`select secret, event_types, description, partner_id from webhook_endpoint where url = $1`, [url]);
     expect(stored).toEqual({ secret, event_types: ['sale.processed', 'offer.issued'], description: 'Our CRM', partner_id: null });
     expect(await t.sql(`select actor, reason from audit_entry where action = 'registerWebhookEndpoint' and target like 'WebhookEndpoint:%' order by id desc limit 1`)).toEqual([{ actor: `staff:${DEMO.staff.operator}`, reason: 'CRM goes live' }]);
     await shown.getByRole('button', { name: 'I have stored it' }).click();
     await shown.waitFor({ state: 'detached' });
+    // the button went with the secret: the focus is on the form's first field, not the page's body (newcomer-46)
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('f-url');
 
     // a partner's endpoint may not receive the wallet's events: the API's refusal, and nothing registered
     await form.getByLabel('URL (https://…)').fill(`${url}-partner`);
     await form.getByLabel('For', { exact: true }).selectOption({ label: `partner ${partnerName}` });
     await form.getByRole('checkbox', { name: /^offer\.issued —/ }).check();
     await form.getByRole('button', { name: 'Register endpoint' }).click();
-    await page.getByRole('alert').filter({ hasText: "A partner's endpoint cannot receive offer.issued: partners do not read the wallet." }).waitFor();
+    const refusal = page.getByRole('alert').filter({ hasText: "A partner's endpoint cannot receive offer.issued: partners do not read the wallet." });
+    // the gateway's sentence alone: it read "This is not available to this member. A partner's endpoint …" (newcomer-46)
+    expect(await refusal.innerText()).not.toMatch(/member/);
     expect(await shown.count()).toBe(0);
     expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [`${url}-partner`])).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);

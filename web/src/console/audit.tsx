@@ -62,8 +62,11 @@ export function aboutLabel(about: About): string | null {
  * narrowed to it, added to the filters already on; "Show all changes" takes them all off.
  */
 export function AuditLog() {
-  const params = new URLSearchParams(useSearch());
-  const filters: AuditFilters = { about: params.get('about') || undefined, actor: params.get('actor') || undefined, action: params.get('action') || undefined };
+  const search = useSearch();
+  const params = new URLSearchParams(search);
+  // blank is no filter (an address ending `?action=` or `?action=%20` lists everything, as the API refuses a blank one)
+  const param = (name: string) => params.get(name)?.trim() || undefined;
+  const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action') };
   const query = useQuery(ConsoleAuditLogDocument, { variables: filters, fetchPolicy: 'network-only' });
   const { data, error, fetchMore } = query;
   const page = data?.auditLog;
@@ -74,7 +77,10 @@ export function AuditLog() {
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
-      <PageTitle app={APP}>Audit log</PageTitle>
+      {/* A new heading for each set of filters (a click on a cell, Show all changes, Back): it takes the focus, as a page's heading does, and a keyboard user goes on from the top of what is now shown (newcomer-46: the focus fell to the page's body). */}
+      <PageTitle app={APP} key={search}>
+        Audit log
+      </PageTitle>
       {filtered ? (
         <p role="status" data-testid="audit-filters">
           Showing only the changes
@@ -83,7 +89,12 @@ export function AuditLog() {
           {filters.action ? ` of ${filters.action}` : ''}. <Link href="/audit">Show all changes</Link>
         </p>
       ) : null}
-      <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
+      {error && problemOf(error).code === 'BAD_USER_INPUT' ? (
+        // an address whose filter the API refuses (an edited or truncated link): no form to mend, so say what the address holds
+        <p role="alert">The audit log cannot read this address's filter ({problemOf(error).message.replace(/^Something in the form is not valid\. /, '')}). <Link href="/audit">Show all changes</Link></p>
+      ) : (
+        <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
+      )}
       {!page && !error ? <Loading what="the audit log" /> : null}
       {page ? (
         <DataTable

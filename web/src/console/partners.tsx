@@ -78,7 +78,15 @@ export function Partners() {
           <p>
             The API key of <strong>{newKey.name}</strong>, shown this once (only its hash is kept): <code className="code">{newKey.key}</code>
           </p>
-          <button type="button" className="secondary" onClick={() => setNewKey(null)}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setNewKey(null);
+              // the button goes with the key: the focus goes on to the form's first field, not to the page's body (newcomer-46, as the Webhooks page's secret)
+              document.getElementById('f-partnerName')?.focus();
+            }}
+          >
             I have stored it
           </button>
         </div>

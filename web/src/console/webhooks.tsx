@@ -33,6 +33,9 @@ const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: strin
   { value: 'TIER_CHANGED', wire: 'tier.changed', what: 'a customer moved tier' },
 ];
 
+/** An event type by the name its messages carry (`sale.processed`); the API's own name for one this console does not know. */
+const wireName = (type: WebhookEventType) => EVENT_TYPES.find((e) => e.value === type)?.wire ?? type;
+
 /**
  * "Register an endpoint" (webhook-register-46): the program's own endpoint or a partner's, its
  * events, a description and a reason. The signing secret is in the first answer only, so it is
@@ -51,7 +54,15 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
             The signing secret of <span className="code">{secret.url}</span>, shown this once: <code className="code">{secret.secret}</code>. The receiver checks each
             message's <code>webhook-signature</code> with it (Standard Webhooks).
           </p>
-          <button type="button" className="secondary" onClick={() => setSecret(null)}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setSecret(null);
+              // the button goes with the secret: the focus goes on to the form's first field, not to the page's body (newcomer-46)
+              document.getElementById('f-url')?.focus();
+            }}
+          >
             I have stored it
           </button>
         </div>
@@ -405,9 +416,14 @@ export function Webhooks() {
           <tbody>
             {endpoints.data.webhookEndpoints.edges.map(({ node: e }) => (
               <tr key={e.id} data-testid="webhook-endpoint-row">
-                <td className="code">{e.url}</td>
+                <td>
+                  <span className="code">{e.url}</span>
+                  {/* what the operator who registered it wrote, so the next one knows what it is for (newcomer-46: stored and never shown) */}
+                  {e.description ? <span className="muted"> — {e.description}</span> : null}
+                </td>
                 <td>{e.partner?.name ?? 'the program'}</td>
-                <td>{e.eventTypes.join(', ')}</td>
+                {/* by the names their messages carry, as the Register form lists them (newcomer-46: SALE_PROCESSED here, sale.processed there) */}
+                <td className="code">{e.eventTypes.map(wireName).join(', ')}</td>
                 <td>{formatDateTime(e.createdAt)}</td>
                 <td>
                   {e.disabledAt ? (

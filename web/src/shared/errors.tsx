@@ -45,7 +45,10 @@ export const ERROR_MESSAGES: Record<string, string> = {
   INSUFFICIENT_POINTS: 'The balance is too low for this.',
   OUT_OF_STOCK: 'This is sold out.',
   LIMIT_REACHED: 'The limit for this has been reached.',
-  NOT_ELIGIBLE: 'This is not available to this member.',
+  // the gateway's sentence says what and why ("This store is not open to you.", "A partner's endpoint
+  // cannot receive offer.issued: …"), so it is shown alone; this is for an answer without one. It said
+  // "to this member" on the console's webhook form too (newcomer-46).
+  NOT_ELIGIBLE: 'This is not available.',
   OFFER_UNAVAILABLE: 'This offer is no longer available.',
   OFFER_NOT_REDEEMABLE: 'This offer cannot be redeemed now.',
   LOCK_HELD: 'This offer is being used at a till right now.',
@@ -65,7 +68,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
 };
 
 /** Codes whose server message is the whole sentence, shown in place of the one above when it comes. */
-const SERVER_SAYS_IT = new Set(['PRICE_CHANGED']);
+const SERVER_SAYS_IT = new Set(['PRICE_CHANGED', 'NOT_ELIGIBLE']);
 
 /** Codes whose server message names the input at fault: shown after the sentence above. */
 const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'NOT_ELIGIBLE', 'LIMIT_REACHED', 'INSUFFICIENT_POINTS']);
