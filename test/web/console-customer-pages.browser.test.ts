@@ -3,6 +3,7 @@ import { ok } from '../support/gateway.js';
 import { RedeemOfferDocument, UpsertCustomerDocument } from '../generated/graphql.js';
 import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
+import { until } from '../support/web-pages.js';
 
 /**
  * break33: the console's customer page asked the ledger and the wallet in one document, so it could
@@ -121,6 +122,15 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await rows.first().getByRole('link', { name: 'updateCustomer' }).click();
     await filters.filter({ hasText: 'Showing only the changes of updateCustomer.' }).waitFor();
     expect(await page.getByRole('cell', { name: 'createCustomer', exact: true }).count()).toBe(0);
+    // Show older, pressed from the keyboard on the last page: the button goes, and the focus goes to the list, not the page's body (newcomer-46)
+    await t.sql(`insert into audit_entry (actor, action, target, at) select 'staff:pager-46', 'adjustPoints', 'PointCurrency:PTS', now() from generate_series(1, 35)`);
+    await page.goto('/console/audit?actor=staff%3Apager-46');
+    await rows.nth(29).waitFor();
+    await page.getByRole('button', { name: 'Show older' }).focus();
+    await page.keyboard.press('Enter');
+    await rows.nth(34).waitFor();
+    await page.getByRole('button', { name: 'Show older' }).waitFor({ state: 'detached' });
+    await until(async () => (await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('aria-label'))) === 'Audit log', 'the focus on the Audit log list');
     // an address with a filter the API refuses says so, with the way back; a blank one is no filter (newcomer-46)
     await page.goto('/console/audit?about=garbage');
     await page.getByRole('alert').filter({ hasText: "The audit log cannot read this address's filter (about is not a valid global id). Show all changes" }).waitFor();

@@ -57,7 +57,7 @@ describe('empty lists say so, a staff debit is told as such, a number past Int i
   test('the Webhooks page with no endpoint says how one is registered', async () => {
     const page = await started.web.consoleAsOperator('Webhooks');
     expect(await table(page, 'Webhook endpoints')).toBe(
-      "No endpoint is registered. An operator registers one with the API's registerWebhookEndpoint, and a partner with the webhooks:manage scope its own (README, Webhooks).",
+      "No endpoint is registered: register one below (a partner with the webhooks:manage scope may register its own through the API: README, Webhooks).",
     );
     expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);

@@ -117,6 +117,16 @@ export function DataTable({
   );
 }
 
+/** The last list (a DataTable's focusable region) drawn before `element` among its earlier siblings; null when none is. */
+function regionBefore(element: Element | null): HTMLElement | null {
+  for (let node = element?.previousElementSibling; node; node = node.previousElementSibling) {
+    const regions = node.matches('[role="region"]') ? [node] : [...node.querySelectorAll('[role="region"]')];
+    const last = regions.at(-1);
+    if (last instanceof HTMLElement) return last;
+  }
+  return null;
+}
+
 /** The `fetchMore` of a query whose connection takes `after` (Apollo's, or one that maps `after` onto the query's own cursor variable). */
 export type FetchMore = (options: { variables: { after: string | null | undefined } }) => Promise<unknown>;
 
@@ -140,6 +150,7 @@ export function ShowOlder({
   edges?: readonly { cursor?: string | null }[];
 }) {
   const [failed, setFailed] = useState<unknown>(null);
+  const paragraph = useRef<HTMLParagraphElement>(null);
   // A refresh read the first page again and kept the rows shown after it (break32g): read their
   // pages again now, so no row on screen stays as it was before the refresh.
   const last = edges?.[edges.length - 1]?.cursor;
@@ -148,14 +159,23 @@ export function ShowOlder({
   if (!pageInfo?.hasNextPage) return null;
   const more = () => {
     setFailed(null);
-    void fetchMore({ variables: { after: pageInfo.endCursor } }).catch((error: unknown) => setFailed(error));
+    // The last page read, the button goes, and the focus with it fell to the page's body
+    // (newcomer-46): it goes to the list the pages were added to, where the operator reads on.
+    const list = regionBefore(paragraph.current);
+    void fetchMore({ variables: { after: pageInfo.endCursor } }).then(
+      () =>
+        requestAnimationFrame(() => {
+          if (paragraph.current === null && (document.activeElement === null || document.activeElement === document.body)) list?.focus();
+        }),
+      (error: unknown) => setFailed(error),
+    );
   };
   return (
     <>
       <PagesProblem {...again} />
       <ProblemAlert problem={failed ? problemOf(failed) : null} />
       {stale ? null : (
-        <p>
+        <p ref={paragraph}>
           <button type="button" className="secondary" onClick={more}>
             {label}
           </button>
