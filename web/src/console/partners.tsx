@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatDate, formatDateTime, Loading, PageTitle, useFocusReturn } from '../shared/ui';
 import { ConsoleCreatePartnerDocument, ConsolePartnersDocument, ConsoleRegisterManifestDocument, ConsoleRevokePartnerDocument } from './gql/graphql';
-import { ActionForm, APP, ConfirmWithReason, Field, ReadOnlyNote, text, useRole } from './shell';
+import { ActionForm, APP, ConfirmWithReason, Field, ReadOnlyNote, ShownOnce, text, useRole } from './shell';
 
 /**
  * Every scope a partner may hold, as the gateway knows them (src/partners/partner.service.ts,
@@ -74,22 +74,9 @@ export function Partners() {
       ) : null}
       {revoking ? <RevokePartner partner={revoking} onDone={revokeDone} /> : null}
       {newKey ? (
-        <div className="notice" role="status" data-testid="new-key">
-          <p>
-            The API key of <strong>{newKey.name}</strong>, shown this once (only its hash is kept): <code className="code">{newKey.key}</code>
-          </p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setNewKey(null);
-              // the button goes with the key: the focus goes on to the form's first field, not to the page's body (newcomer-46, as the Webhooks page's secret)
-              document.getElementById('f-partnerName')?.focus();
-            }}
-          >
-            I have stored it
-          </button>
-        </div>
+        <ShownOnce testId="new-key" thenFocus="f-partnerName" onStored={() => setNewKey(null)}>
+          The API key of <strong>{newKey.name}</strong>, shown this once (only its hash is kept): <code className="code">{newKey.key}</code>
+        </ShownOnce>
       ) : null}
       {!partners && !error ? <Loading what="partners" /> : null}
       {partners ? (

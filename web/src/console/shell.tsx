@@ -254,6 +254,30 @@ const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
 /**
+ * A credential the API answers once (a partner's API key, a webhook endpoint's signing secret):
+ * `children` says whose it is and shows it, until the operator presses "I have stored it"
+ * (`onStored`). The button goes with it, so the focus then goes on to the field `thenFocus` (the
+ * id of the form's first field), not to the page's body (newcomer-46). Announced politely.
+ */
+export function ShownOnce({ testId, thenFocus, onStored, children }: { testId: string; thenFocus: string; onStored: () => void; children: ReactNode }) {
+  return (
+    <div className="notice" role="status" data-testid={testId}>
+      <p>{children}</p>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          onStored();
+          document.getElementById(thenFocus)?.focus();
+        }}
+      >
+        I have stored it
+      </button>
+    </div>
+  );
+}
+
+/**
  * The optional "why" of a staff change (reason-40: the API keeps it on the change's audit entry, SPEC
  * §4), named `name` in its form: read it with `reasonOf`. At most 500 characters, the API's limit.
  */

@@ -17,7 +17,7 @@ import {
   ConsoleWebhookEndpointsDocument,
   type WebhookEventType,
 } from './gql/graphql';
-import { ActionForm, APP, Field, ReadOnlyNote, ReasonField, reasonOf, text, useRole } from './shell';
+import { ActionForm, APP, Field, ReadOnlyNote, ReasonField, reasonOf, ShownOnce, text, useRole } from './shell';
 
 /**
  * The events an endpoint may ask for (registerWebhookEndpoint's `eventTypes`), with the names its
@@ -49,23 +49,10 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
   return (
     <>
       {secret ? (
-        <div className="notice" role="status" data-testid="new-webhook-secret">
-          <p>
-            The signing secret of <span className="code">{secret.url}</span>, shown this once: <code className="code">{secret.secret}</code>. The receiver checks each
-            message's <code>webhook-signature</code> with it (Standard Webhooks).
-          </p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setSecret(null);
-              // the button goes with the secret: the focus goes on to the form's first field, not to the page's body (newcomer-46)
-              document.getElementById('f-url')?.focus();
-            }}
-          >
-            I have stored it
-          </button>
-        </div>
+        <ShownOnce testId="new-webhook-secret" thenFocus="f-url" onStored={() => setSecret(null)}>
+          The signing secret of <span className="code">{secret.url}</span>, shown this once: <code className="code">{secret.secret}</code>. The receiver checks each
+          message's <code>webhook-signature</code> with it (Standard Webhooks).
+        </ShownOnce>
       ) : null}
       <ActionForm
         title="Register an endpoint"
