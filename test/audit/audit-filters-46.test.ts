@@ -97,11 +97,19 @@ describe('the audit log narrowed to one object, one actor or one action (audit-4
     for (let i = 0; i < 6; i++) await createCustomer(t, 'AUDS');
     const recorder = recordStatements();
     try {
+      // The fewest of three reads: the recorder hears every client of this process, and the
+      // gateway's event relay, woken by the writes just made, may send a statement of its own
+      // while one is read (seen once in a loaded CI run); it adds, never takes away.
       const count = async (first: number) => {
-        recorder.take();
-        const page = ok(await log({ first })).auditLog.edges;
-        const named = page.flatMap((e) => (e.node.about ? [e.node.about.__typename] : []));
-        return { kinds: new Set(named).size, statements: recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).length };
+        let fewest = { kinds: 0, statements: Infinity };
+        for (let read = 0; read < 3; read++) {
+          recorder.take();
+          const page = ok(await log({ first })).auditLog.edges;
+          const named = page.flatMap((e) => (e.node.about ? [e.node.about.__typename] : []));
+          const statements = recorder.take().filter((s) => !s.text.includes('rate_limit_bucket')).length;
+          if (statements < fewest.statements) fewest = { kinds: new Set(named).size, statements };
+        }
+        return fewest;
       };
       const few = await count(2);
       const many = await count(12);
