@@ -55,6 +55,9 @@ export function aboutLabel(about: About): string | null {
   }
 }
 
+/** An entry's "On": its object in words, or the target it recorded when it names none (`aboutLabel`). */
+const onText = (entry: { about: About | null; target: string }) => (entry.about && aboutLabel(entry.about)) ?? entry.target;
+
 /**
  * Every staff change, newest first, or only those the address's filters keep (audit-46): the
  * changes to one object (its "On" cell, or a customer page's "Changes to this customer"), by one
@@ -73,7 +76,7 @@ export function AuditLog() {
   const filtered = !!(filters.about || filters.actor || filters.action);
   // The object filtered to, named as its entries name it (they all have it); its recorded target when none is shown yet.
   const first = page?.edges[0]?.node;
-  const aboutText = first?.about ? aboutLabel(first.about) ?? first.target : first?.target ?? 'this object';
+  const aboutText = first ? onText(first) : 'this object';
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -117,7 +120,7 @@ export function AuditLog() {
                 <td>{formatDateTime(a.at)}</td>
                 <td>{a.actor === filters.actor ? a.actor : <Link href={narrowed({ actor: a.actor })}>{a.actor}</Link>}</td>
                 <td>{a.action === filters.action ? a.action : <Link href={narrowed({ action: a.action })}>{a.action}</Link>}</td>
-                <td>{a.about && !filters.about ? <Link href={narrowed({ about: a.about.id })}>{aboutLabel(a.about) ?? a.target}</Link> : a.about ? aboutLabel(a.about) ?? a.target : a.target}</td>
+                <td>{a.about && !filters.about ? <Link href={narrowed({ about: a.about.id })}>{onText(a)}</Link> : onText(a)}</td>
                 <td>{a.reason ?? ''}</td>
                 <td>
                   <code style={{ wordBreak: 'break-all' }}>{a.details ? JSON.stringify(a.details) : ''}</code>

@@ -156,19 +156,22 @@ export function ShowOlder({
   const last = edges?.[edges.length - 1]?.cursor;
   const stale = Boolean(pageInfo?.hasNextPage && pageInfo.endCursor && last && last !== pageInfo.endCursor);
   const again = useNextPagesWhile(stale, pageInfo, fetchMore);
-  if (!pageInfo?.hasNextPage) return null;
+  // The last page read, the button goes, and the focus with it fell to the page's body
+  // (newcomer-46): it goes to the list the pages were added to (noted when the button was
+  // pressed), where the operator reads on; once the render without the button is committed.
+  const pressedUnder = useRef<HTMLElement | null>(null);
+  const hasNextPage = Boolean(pageInfo?.hasNextPage);
+  useEffect(() => {
+    const list = pressedUnder.current;
+    if (hasNextPage || !list) return;
+    pressedUnder.current = null;
+    if (document.activeElement === null || document.activeElement === document.body) list.focus();
+  }, [hasNextPage]);
+  if (!hasNextPage || !pageInfo) return null;
   const more = () => {
     setFailed(null);
-    // The last page read, the button goes, and the focus with it fell to the page's body
-    // (newcomer-46): it goes to the list the pages were added to, where the operator reads on.
-    const list = regionBefore(paragraph.current);
-    void fetchMore({ variables: { after: pageInfo.endCursor } }).then(
-      () =>
-        requestAnimationFrame(() => {
-          if (paragraph.current === null && (document.activeElement === null || document.activeElement === document.body)) list?.focus();
-        }),
-      (error: unknown) => setFailed(error),
-    );
+    pressedUnder.current = regionBefore(paragraph.current);
+    void fetchMore({ variables: { after: pageInfo.endCursor } }).catch((error: unknown) => setFailed(error));
   };
   return (
     <>
