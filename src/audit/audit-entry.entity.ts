@@ -13,6 +13,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Index({ name: 'audit_entry_actor_idx', properties: ['actor', 'id'] })
 @Index({ name: 'audit_entry_action_idx', properties: ['action', 'id'] })
 @Index({ name: 'audit_entry_actor_action_idx', properties: ['actor', 'action', 'id'] })
+// A customer's wallet offers' entries, for the log about the customer (audit-47, Migration20261206190000)
+@Index({ name: 'audit_entry_customer_idx', expression: 'create index audit_entry_customer_idx on audit_entry (customer_id, id) where customer_id is not null' })
 export class AuditEntry {
   [EntityName]?: 'AuditEntry';
 
@@ -27,6 +29,14 @@ export class AuditEntry {
 
   @Property({ type: 'text' })
   target!: string;
+
+  /**
+   * The customer who owns what `target` names (the wallet offer an `issueReplacementOffer`
+   * replaced), so the log about that customer holds it (audit-47); null when the target is the
+   * customer row itself (its target names them) or something no customer owns.
+   */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  customerId?: number | null;
 
   @Property({ type: 'text', nullable: true })
   reason?: string | null;

@@ -22,14 +22,14 @@ export class AuditResolver {
   async auditLog(
     @Args() args: PageArgs,
     @Context() ctx: RequestCtx,
-    @Arg('about', () => ID, { nullable: true, description: 'Only the changes to this object (its global id: a customer, store, offer (any of its versions), listing, campaign, partner, webhook endpoint…).' }) about?: string | null,
+    @Arg('about', () => ID, { nullable: true, description: 'Only the changes to this object (its global id: a customer, store, offer (any of its versions), listing, campaign, partner, webhook endpoint…); a customer\'s include those to the offers in their wallet (a replacement).' }) about?: string | null,
     @Arg('actor', () => String, { nullable: true, description: 'Only the changes made by this actor, exactly as entries record it (`staff:<sub>` for an operator).' }) actor?: string | null,
     @Arg('action', () => String, { nullable: true, description: 'Only the changes of this action, exactly as entries record it (the mutation\'s name: `updateCustomer`, `removeListing`…); one never recorded answers an empty list.' }) action?: string | null,
   ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');
     const filter: AuditFilter = {};
-    if (about != null) filter.target = await auditTargetOf(ctx, about);
+    if (about != null) Object.assign(filter, await auditTargetOf(ctx, about));
     for (const [name, value] of [['actor', actor], ['action', action]] as const) {
       if (value == null) continue;
       refuseBlankArgument(value, name);
@@ -56,13 +56,16 @@ export class AuditResolver {
 }
 
 /**
- * The `target` an audit entry records for the object `about` (a global id) names: the text that
- * global id encodes (`Customer:12`), an offer version's offer (`Offer:<id>`: entries name the offer
- * across its versions). Throws BAD_USER_INPUT on `about` when it is no global id the API gives out.
+ * The filter that keeps the changes to the object `about` (a global id) names: a customer's own
+ * and those to what they own (`{ customer }`: their wallet offers, audit-47); an offer version's
+ * offer (`{ target: 'Offer:<id>' }`: entries name the offer across its versions); any other
+ * object, the `target` its global id encodes (`{ target: 'RewardStore:3' }`). Throws
+ * BAD_USER_INPUT on `about` when it is no global id the API gives out.
  */
-async function auditTargetOf(ctx: RequestCtx, about: string): Promise<string> {
+async function auditTargetOf(ctx: RequestCtx, about: string): Promise<Pick<AuditFilter, 'target' | 'customer'>> {
   const decoded = decodeGlobalId(about);
   if (!decoded) throw badInput('about is not a valid global id', 'about');
-  if (decoded.type === 'OfferVersion') return `Offer:${(await ctx.loaders.offerVersion.load(decoded.id))?.offerId ?? 0}`;
-  return `${decoded.type}:${decoded.id}`;
+  if (decoded.type === 'Customer') return { customer: decoded.id };
+  if (decoded.type === 'OfferVersion') return { target: `Offer:${(await ctx.loaders.offerVersion.load(decoded.id))?.offerId ?? 0}` };
+  return { target: `${decoded.type}:${decoded.id}` };
 }

@@ -5,19 +5,23 @@ import type { Page } from '../domain/page.js';
 import { CustomerStatus } from '../customers/customer.entity.js';
 import type { AuditEntry } from './audit-entry.entity.js';
 
-/** One audit entry: every column of `audit_entry` (`details` the JSON recorded with it). */
-export type AuditRow = EntityRow<AuditEntry>;
+/** One audit entry as the API reads it: the columns of `audit_entry` (`details` the JSON recorded with it) but `customer_id`, which only the log's filter reads. */
+export type AuditRow = Omit<EntityRow<AuditEntry>, 'customerId'>;
 
-/** Records a staff change; call it inside the transaction that makes the change. */
+/**
+ * Records a staff change; call it inside the transaction that makes the change. `customerId`: the
+ * customer who owns what `target` names when that is not the customer row itself (a wallet
+ * offer), so the log about that customer holds the entry (audit-47); leave it out otherwise.
+ */
 export async function recordAudit(
   em: SqlEntityManager,
-  entry: Pick<AuditRow, 'actor' | 'action' | 'target' | 'at'> & Partial<Pick<AuditRow, 'reason' | 'details'>>,
+  entry: Pick<AuditRow, 'actor' | 'action' | 'target' | 'at'> & Partial<Pick<EntityRow<AuditEntry>, 'reason' | 'details' | 'customerId'>>,
 ): Promise<void> {
   // SQL, not the builder: the class-inferred DB type requires `id` on insert (no Generated<> for a serial key).
   await query(
     em,
-    sql`insert into audit_entry (actor, action, target, reason, details, at)
-        values (${entry.actor}, ${entry.action}, ${entry.target}, ${entry.reason ?? null}, ${JSON.stringify(entry.details ?? null)}::jsonb, ${entry.at})`,
+    sql`insert into audit_entry (actor, action, target, customer_id, reason, details, at)
+        values (${entry.actor}, ${entry.action}, ${entry.target}, ${entry.customerId ?? null}, ${entry.reason ?? null}, ${JSON.stringify(entry.details ?? null)}::jsonb, ${entry.at})`,
   );
 }
 
@@ -92,10 +96,12 @@ export async function statusChangesOf(
 
 /**
  * Which entries a page of the audit log holds (audit-46): each field given narrows it to the
- * entries that have exactly that value (`target` as recorded, `Customer:12`; `actor` as
- * recorded, `staff:<sub>`; `action`, a mutation's name such as `updateCustomer`). None: every entry.
+ * entries that have exactly that value (`target` as recorded, `Offer:12`; `actor` as recorded,
+ * `staff:<sub>`; `action`, a mutation's name such as `updateCustomer`). `customer` (a customer's
+ * id) keeps the changes to that customer: those whose target is the customer (`Customer:12`) and
+ * those about something they own, such as a wallet offer (`customer_id`, audit-47). None: every entry.
  */
-export type AuditFilter = { target?: string; actor?: string; action?: string };
+export type AuditFilter = { target?: string; customer?: number; actor?: string; action?: string };
 
 /**
  * Newest first: up to `page.limit + 1` entries after the cursor (the extra one tells a next page
@@ -103,7 +109,9 @@ export type AuditFilter = { target?: string; actor?: string; action?: string };
  * (`audit_entry_target_idx`, `audit_entry_actor_idx`, `audit_entry_action_idx`: value, then id,
  * Migration20261206170000), and an actor with an action `audit_entry_actor_action_idx`
  * (Migration20261206180200), backwards from the cursor, however many entries the filter passes
- * over. With `target`, the object's own entries (few) are read and the others' filtered out.
+ * over. With `target`, the object's own entries (few) are read and the others' filtered out;
+ * with `customer`, the customer's own entries and their wallet's (`audit_entry_customer_idx`,
+ * Migration20261206190000), both few, are read and sorted.
  */
 export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditFilter = {}): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;
@@ -112,6 +120,7 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
     .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
     .$if(after !== null, (qb) => qb.where('id', '<', after!))
     .$if(filter.target !== undefined, (qb) => qb.where('target', '=', filter.target!))
+    .$if(filter.customer !== undefined, (qb) => qb.where((w) => w.or([w('target', '=', `Customer:${filter.customer}`), w('customerId', '=', filter.customer!)])))
     .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
     .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
     .orderBy('id', 'desc')

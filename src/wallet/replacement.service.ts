@@ -246,6 +246,7 @@ export async function issueReplacementOffer(ctx: Ctx, request: ReplacementReques
       actor,
       action: 'issueReplacementOffer',
       target: `IssuedOffer:${original.id}`,
+      customerId: original.customerId,
       reason: request.reason,
       details: {
         replacement: `IssuedOffer:${issued.id}`,

@@ -30,13 +30,18 @@ describe('an index built by hand before the upgrade', () => {
     ['Migration20261206180100', `create index concurrently "customer_email_key_idx" on "customer" ((search_key(email) collate "C"))`],
     ['Migration20261206180100', `create index concurrently "customer_name_key_idx" on "customer" using gin (search_key(name) gin_trgm_ops)`],
     ['Migration20261206180200', `create index concurrently "audit_entry_actor_action_idx" on "audit_entry" ("actor", "action", "id")`],
+    [
+      'Migration20261206190000',
+      `alter table "audit_entry" add column "customer_id" bigint null; create index concurrently "audit_entry_customer_idx" on "audit_entry" ("customer_id", "id") where customer_id is not null`,
+    ],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });
     try {
       const before = MIGRATIONS[MIGRATIONS.findIndex((m) => m.name === migration) - 1].name;
       await orm.migrator.up({ to: before });
-      await orm.em.getConnection().execute(byHand);
+      // one statement at a time: `create index concurrently` runs outside a transaction block
+      for (const statement of byHand.split('; ')) await orm.em.getConnection().execute(statement);
       const applied = await migrate(orm);
       expect(applied[0]).toBe(migration);
       expect(await orm.migrator.getPending()).toEqual([]);
