@@ -171,9 +171,16 @@ describe('a storm of connection attempts past RATE_LIMIT_WS_CONNECT (parity-12)'
       expect(hint).toBeGreaterThanOrEqual(1);
       expect(hint).toBeLessThanOrEqual(WINDOW_S);
     }
-    // Let through again within one window after the refusals began (plus the time of one attempt).
+    // Let through again once the window ends: refused for at most one window after the refusals
+    // began (plus the first attempt's time to reach the gateway), whatever the spacing of the
+    // attempts. Had each refusal extended the window, the storm would never be let through. (It
+    // asked for a let-through starting within 400 ms of the window's end, and a loaded machine,
+    // the suite on DATABASE_URL beside other tests, spaced two attempts wider than that.)
     const firstRefusal = refused[0].at;
-    expect(letThrough.some((o) => o.at > firstRefusal && o.at <= firstRefusal + WINDOW_S * 1000 + 400)).toBe(true);
+    const backIn = letThrough.find((o) => o.at > firstRefusal);
+    expect(backIn).toBeDefined();
+    const lastRefused = refused.filter((o) => o.at < backIn!.at).at(-1)!;
+    expect(lastRefused.at - firstRefusal).toBeLessThanOrEqual(WINDOW_S * 1000 + 400);
   }, 20_000);
 });
 
