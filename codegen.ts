@@ -45,6 +45,13 @@ const config: CodegenConfig = {
         },
       ]),
     ),
+    // Which concrete types an interface or union stands for (`Node`: Customer, Offer…), for both
+    // apps' InMemoryCache (web/src/shared/api.ts): without it Apollo cannot tell that a fragment
+    // on Node applies to a Customer, and reads such a fragment's fields as missing (audit-47).
+    'web/src/shared/possible-types.ts': {
+      plugins: ['fragment-matcher'],
+      config: { apolloClientVersion: 3, useExplicitTyping: true },
+    },
   },
   emitLegacyCommonJSImports: false,
 };

@@ -5,6 +5,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
+import { instantOf } from '../domain/instant.js';
 import type { Page } from '../domain/page.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -167,8 +168,9 @@ export function replayBeyondScopes(type: WebhookEventWireType, scopes: readonly 
  * other than `exceptId` for the same URL (as `endpointUrlKey` compares them: `URL`'s normal form, percent-encodings, a host's trailing dot, an IPv4-mapped address): a second one sent every event
  * to that URL twice, each copy signed with its own secret, so a receiver verifying with one secret
  * refused the other and it was retried for about 29 hours (newcomer-23; webhooks-24). The refusal
- * names that endpoint and its URL as registered (edges-28: "at this URL" left an operator whose URL
- * differed in its spelling, a trailing dot or a percent-encoding, to guess which one). Removed
+ * names that endpoint by its description, registration time, URL as registered and id (edges-28:
+ * "at this URL" left an operator whose URL differed in its spelling, a trailing dot or a
+ * percent-encoding, to guess which one; newcomer-46: the id alone is not what a console shows). Removed
  * endpoints do not count, nor another owner's (each owner has its own secret and events). Under a
  * transaction-scoped advisory lock per owner, held to commit: two registrations of one URL at once
  * are taken one after the other, and the second reads the first's row (READ COMMITTED reads what
@@ -176,16 +178,18 @@ export function replayBeyondScopes(type: WebhookEventWireType, scopes: readonly 
  */
 async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url: string, exceptId: number | null, field: string[]): Promise<void> {
   await query(em, sql`select pg_advisory_xact_lock(hashtextextended(${`webhook-endpoints-of:${partnerId ?? 'program'}`}, 0))::text`);
-  const live = await query<{ id: number; url: string }>(
+  const live = await query<{ id: number; url: string; description: string | null; createdAt: Date | string }>(
     em,
-    sql`select id, url from webhook_endpoint where partner_id is not distinct from ${partnerId}::bigint and disabled_at is null and id <> ${exceptId ?? 0}`,
+    sql`select id, url, description, created_at as "createdAt" from webhook_endpoint where partner_id is not distinct from ${partnerId}::bigint and disabled_at is null and id <> ${exceptId ?? 0}`,
   );
   const key = endpointUrlKey(url);
   const same = live.find((e) => endpointUrlKey(e.url) === key);
   if (same) {
+    // named as a person finds it in a list (newcomer-46: by its global id alone), the id last for a client's removeWebhookEndpoint
+    const described = same.description ? ` ("${same.description}")` : '';
     throw refuse(
       UserErrorCode.ALREADY_EXISTS,
-      `Endpoint ${toGlobalId('WebhookEndpoint', same.id)} already receives at ${same.url}: a second one would get every event twice. Keep that one, or remove it first.`,
+      `An endpoint${described} registered at ${instantOf(same.createdAt).toISOString()} already receives at ${same.url}: a second one would get every event twice. Keep that one, or remove it first (endpoint ${toGlobalId('WebhookEndpoint', same.id)}).`,
       field,
     );
   }

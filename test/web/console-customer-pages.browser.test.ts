@@ -91,7 +91,13 @@ describe('console: a customer’s wallet past its first page, read again', () =>
   // so the help desk paged through it by eye for one member's history.
   test('a customer’s page opens the changes to that customer; the log narrows to an actor or an action by a click, and shows all again', async () => {
     const { t } = started.web;
-    const customer = await createCustomer(t, 'PTS');
+    // audit-47: their one wallet offer, used at the till and replaced by staff; the replacement's entry names the wallet offer
+    const shop = await simpleShop(t, { priceInPoints: 1 });
+    const customer = await createCustomer(t, shop.currency, 1);
+    await buyListing(t, customer.token, shop.listing.id);
+    const [bought] = ok(await t.gql<{ me: { wallet: { edges: { node: { id: string; code: string } }[] } } }, object>(`{ me { wallet(first: 1) { edges { node { id code } } } } }`, {}, customer.token)).me.wallet.edges.map((e) => e.node);
+    ok(await t.gql(RedeemOfferDocument, { code: bought.code, transactionExternalId: unique('S') }, till.credential));
+    ok(await t.gql(`mutation($input: IssueReplacementOfferInput!) { issueReplacementOffer(input: $input) { userErrors { code } } }`, { input: { issuedOfferId: bought.id, reason: 'Till went down mid-sale', idempotencyKey: unique('replace') } }, t.operatorToken));
     const other = await signToken(t.config, { sub: 'staff-desk', role: 'operator' });
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, status: 'SUSPENDED', reason: 'Card reported stolen' } }, other));
     ok(await t.gql(UpsertCustomerDocument, { input: { externalId: customer.externalId, email: `${customer.externalId}@example.com` } }, t.operatorToken));
@@ -104,11 +110,25 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await filters.filter({ hasText: `Showing only the changes to ${customer.externalId} (${customer.externalId}).` }).waitFor();
     const rows = page.getByTestId('audit-row');
     const cells = async () => Promise.all((await rows.all()).map(async (r) => (await r.getByRole('cell').allInnerTexts()).slice(1, 5)));
+    const named = customer.externalId + ' (' + customer.externalId + ')';
     expect(await cells()).toEqual([
-      ['staff:staff-op', 'updateCustomer', customer.externalId + ' (' + customer.externalId + ')', ''],
-      ['staff:staff-desk', 'updateCustomer', customer.externalId + ' (' + customer.externalId + ')', 'Card reported stolen'],
-      ['staff:staff-op', 'createCustomer', customer.externalId + ' (' + customer.externalId + ')', ''],
+      ['staff:staff-op', 'updateCustomer', named, ''],
+      ['staff:staff-desk', 'updateCustomer', named, 'Card reported stolen'],
+      ['staff:staff-op', 'issueReplacementOffer', `wallet offer ${bought.code}`, 'Till went down mid-sale'],
+      ['staff:staff-op', 'adjustPoints', named, 'test'],
+      ['staff:staff-op', 'createCustomer', named, ''],
     ]);
+    // to the second (newcomer-46: two changes in a minute read alike), in UTC as the console's times are
+    expect(await rows.first().getByRole('cell').first().innerText()).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
+    // a filter link says, to a screen reader, that it narrows the log (newcomer-46: only the value was read out)
+    const described = rows.nth(1).getByRole('link', { name: 'staff:staff-desk' });
+    expect(await page.locator(`[id="${await described.getAttribute('aria-describedby')}"]`).textContent()).toBe('Shows only the changes with this value, with the filters already on.');
+    // the line names the customer even where none of their own entries is shown (audit-47: it named the page's first entry's object)
+    await page.goto(`/console/audit?about=${encodeURIComponent(customer.id)}&action=issueReplacementOffer`);
+    await filters.filter({ hasText: `Showing only the changes to ${named} of issueReplacementOffer.` }).waitFor();
+    expect(await cells()).toEqual([['staff:staff-op', 'issueReplacementOffer', `wallet offer ${bought.code}`, 'Till went down mid-sale']]);
+    await page.goBack();
+    await rows.nth(4).waitFor();
     // who suspended them, and what else that operator did: a click on the name adds it to the filter
     await rows.nth(1).getByRole('link', { name: 'staff:staff-desk' }).press('Enter');
     await filters.filter({ hasText: `to ${customer.externalId} (${customer.externalId}) by staff:staff-desk.` }).waitFor();

@@ -105,7 +105,7 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
 
   // webhook-register-46: the page listed endpoints but an operator could register one only with
   // the API's registerWebhookEndpoint (its empty table said so).
-  test('Register an endpoint: the program’s, its events chosen, its signing secret shown once; a partner’s asking for a wallet event is refused as the API words it', async () => {
+  test('Register an endpoint: the program’s, its events chosen, its signing secret shown once and copied; a partner’s offered only the events it may have; what the form lets through by mistake is refused as the API words it', async () => {
     const { t } = web;
     const partnerName = 'Register46 Till Co';
     ok(await t.gql(`mutation($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } userErrors { code } } }`, { input: { name: partnerName, scopes: ['customers:read'] } }, t.operatorToken));
@@ -129,21 +129,48 @@ describe("the console's Webhooks page removes and enables endpoints (webhooks-24
     const [stored] = await t.sql<{ secret: string; event_types: string[]; description: string; partner_id: number | null }>(`select secret, event_types, description, partner_id from webhook_endpoint where url = $1`, [url]);
     expect(stored).toEqual({ secret, event_types: ['sale.processed', 'offer.issued'], description: 'Our CRM', partner_id: null });
     expect(await t.sql(`select actor, reason from audit_entry where action = 'registerWebhookEndpoint' and target like 'WebhookEndpoint:%' order by id desc limit 1`)).toEqual([{ actor: `staff:${DEMO.staff.operator}`, reason: 'CRM goes live' }]);
+    // Copy puts the secret on the clipboard (newcomer-46: it was selected by hand)
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+    await shown.getByRole('button', { name: 'Copy' }).click();
+    await shown.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
     await shown.getByRole('button', { name: 'I have stored it' }).click();
     await shown.waitFor({ state: 'detached' });
     // the button went with the secret: the focus is on the form's first field, not the page's body (newcomer-46)
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('f-url');
 
-    // a partner's endpoint may not receive the wallet's events: the API's refusal, and nothing registered
+    // a partner's endpoint: the events it cannot have are off and say why, those left ticked unticked (newcomer-46: the
+    // wallet's stayed selectable, and only the API's refusal said so); one its scopes read registers for the partner
     await form.getByLabel('URL (https://…)').fill(`${url}-partner`);
+    const box = (wire: string) => form.getByRole('checkbox', { name: new RegExp(`^${wire.replace('.', '\\.')} —`) });
+    await box('offer.issued').check();
     await form.getByLabel('For', { exact: true }).selectOption({ label: `partner ${partnerName}` });
-    await form.getByRole('checkbox', { name: /^offer\.issued —/ }).check();
+    const boxes = await Promise.all(['sale.processed', 'offer.issued', 'balance.changed'].map(async (wire) => [await box(wire).isDisabled(), await box(wire).isChecked()]));
+    expect(boxes).toEqual([[true, false], [true, false], [false, false]]);
+    expect((await form.locator('label.check').allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim())).toEqual([
+      'sale.processed — a sale was processed (needs the transactions:read scope, which partner Register46 Till Co does not hold)',
+      'sale.reversed — a sale was returned (needs the transactions:read scope, which partner Register46 Till Co does not hold)',
+      'offer.issued — an offer landed in a wallet (the program’s endpoints only) (not for a partner)',
+      'offer.redeemed — an offer was redeemed (the program’s endpoints only) (not for a partner)',
+      'balance.changed — a point balance changed',
+      'tier.changed — a customer moved tier',
+    ]);
+    await box('balance.changed').check();
+    await form.getByRole('button', { name: 'Register endpoint' }).click();
+    await form.getByRole('status').filter({ hasText: `Registered ${url}-partner for ${partnerName}` }).waitFor();
+    expect(await t.sql(`select event_types, partner_id is not null as "forPartner" from webhook_endpoint where url = $1`, [`${url}-partner`])).toEqual([{ event_types: ['balance.changed'], forPartner: true }]);
+    await shown.getByRole('button', { name: 'I have stored it' }).click();
+
+    // what the form would let through by mistake (here: a box enabled by hand) the API refuses, in its own words, and nothing is registered
+    await form.getByLabel('URL (https://…)').fill(`${url}-partner-2`);
+    await box('offer.issued').evaluate((input) => ((input as unknown as { disabled: boolean }).disabled = false));
+    await box('offer.issued').check();
     await form.getByRole('button', { name: 'Register endpoint' }).click();
     const refusal = page.getByRole('alert').filter({ hasText: "A partner's endpoint cannot receive offer.issued: partners do not read the wallet." });
     // the gateway's sentence alone: it read "This is not available to this member. A partner's endpoint …" (newcomer-46)
     expect(await refusal.innerText()).not.toMatch(/member/);
     expect(await shown.count()).toBe(0);
-    expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [`${url}-partner`])).toEqual([]);
+    expect(await t.sql(`select 1 from webhook_endpoint where url = $1`, [`${url}-partner-2`])).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
   }, 120_000);

@@ -48,6 +48,7 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
   const live = async (url: string) =>
     (await t.sql<{ id: string }>(`select id from webhook_endpoint where url like $1 and disabled_at is null order by id`, [`${url}%`])).map((r) => Number(r.id));
   const numericId = (id: string) => Number(Buffer.from(id, 'base64url').toString().split(':')[1]);
+  const registeredAtOf = async (id: string) => (await t.sql<{ at: Date }>(`select created_at as at from webhook_endpoint where id = $1`, [numericId(id)]))[0].at;
   /** An event now, then what is due sent. */
   const event = async () => {
     await adjust(t, customer.externalId, 'EPT', 5);
@@ -57,22 +58,24 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
 
   it('refuses a second endpoint for the same URL of the same owner, naming the first; another owner, a key replay or a removed one do not count', async () => {
     const url = `${receiver.url}?dup`;
-    const first = await register({ url, idempotencyKey: 'dup-1' });
+    const first = await register({ url, idempotencyKey: 'dup-1', description: 'Main CRM' });
     expect(first.userErrors).toEqual([]);
     const again = await register({ url, eventTypes: ['TIER_CHANGED'] });
     expect(again).toMatchObject({ endpoint: null, secret: null });
+    // named as the console's list shows it (its description, when it was registered, its URL), the id last (newcomer-46: the id alone)
+    const registeredAt = (await registeredAtOf(first.endpoint!.id)).toISOString();
     expect(again.userErrors).toEqual([
       {
         code: 'ALREADY_EXISTS',
         field: ['input', 'url'],
-        message: `Endpoint ${first.endpoint!.id} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first.`,
+        message: `An endpoint ("Main CRM") registered at ${registeredAt} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first (endpoint ${first.endpoint!.id}).`,
       },
     ]);
     // The same URL as URL reads it (host in capitals, the default port written out)
     const spelled = url.replace('http://127.0.0.1:', 'HTTP://127.0.0.1:');
     expect((await register({ url: spelled })).userErrors.map((e) => e.code)).toEqual(['ALREADY_EXISTS']);
     // The first registration's key again answers it, as before
-    expect(await register({ url, idempotencyKey: 'dup-1' })).toMatchObject({ endpoint: { id: first.endpoint!.id }, secretWithheld: true, userErrors: [] });
+    expect(await register({ url, idempotencyKey: 'dup-1', description: 'Main CRM' })).toMatchObject({ endpoint: { id: first.endpoint!.id }, secretWithheld: true, userErrors: [] });
     // Another owner (a partner) has its own endpoint for it
     const partner = await createPartner(t, ['webhooks:manage', 'customers:read']);
     expect((await register({ url }, partner.credential)).userErrors).toEqual([]);
@@ -145,7 +148,11 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
     expect((await remove(mine, a.credential)).userErrors).toEqual([]);
     const newer = (await register({ url }, a.credential)).endpoint!.id;
     expect((await enable(mine, a.credential)).userErrors).toEqual([
-      { code: 'ALREADY_EXISTS', field: ['input', 'endpointId'], message: `Endpoint ${newer} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first.` },
+      {
+        code: 'ALREADY_EXISTS',
+        field: ['input', 'endpointId'],
+        message: `An endpoint registered at ${(await registeredAtOf(newer)).toISOString()} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first (endpoint ${newer}).`,
+      },
     ]);
     expect(await live(url)).toEqual([numericId(newer)]);
 

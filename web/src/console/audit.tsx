@@ -1,12 +1,13 @@
 import { useQuery } from '@apollo/client/react';
+import type { ReactNode } from 'react';
 import { Link, useSearch } from 'wouter';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, formatDateTime, Loading, PageTitle, ShowOlder } from '../shared/ui';
-import { ConsoleAuditLogDocument, type ConsoleAuditLogQuery } from './gql/graphql';
+import { DataTable, formatInstant, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { ConsoleAuditLogDocument, ConsoleAuditSubjectDocument, type AuditObjectFragment } from './gql/graphql';
 import { APP } from './shell';
 
 /** What an entry was made to, as the API reads it now (`AuditEntry.about`); null when it names nothing the API has an id for. */
-type About = NonNullable<ConsoleAuditLogQuery['auditLog']['edges'][number]['node']['about']>;
+type About = AuditObjectFragment;
 
 /** The audit log's filters (audit-46), as the address's query holds them: `?about=<global id>&actor=…&action=…`. */
 export type AuditFilters = { about?: string; actor?: string; action?: string };
@@ -74,9 +75,13 @@ export function AuditLog() {
   const { data, error, fetchMore } = query;
   const page = data?.auditLog;
   const filtered = !!(filters.about || filters.actor || filters.action);
-  // The object filtered to, named as its entries name it (they all have it); its recorded target when none is shown yet.
+  // The object filtered to, read on its own (ConsoleAuditSubject): a customer's page also holds
+  // their wallet offers' entries (audit-47), so its first entry may name another object. One that
+  // is gone is named by the target its entries recorded.
+  const subjectQuery = useQuery(ConsoleAuditSubjectDocument, { variables: { id: filters.about ?? '' }, skip: !filters.about });
+  const subject = subjectQuery.data?.node;
   const first = page?.edges[0]?.node;
-  const aboutText = first ? onText(first) : 'this object';
+  const aboutText = (subject && aboutLabel(subject)) ?? (first ? first.target : 'this object');
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -84,7 +89,8 @@ export function AuditLog() {
       <PageTitle app={APP} key={search}>
         Audit log
       </PageTitle>
-      {filtered ? (
+      {/* once the object is named: a status line is read out again at each change of its text */}
+      {filtered && !subjectQuery.loading ? (
         <p role="status" data-testid="audit-filters">
           Showing only the changes
           {filters.about ? ` to ${aboutText}` : ''}
@@ -117,10 +123,11 @@ export function AuditLog() {
           <tbody>
             {page.edges.map(({ node: a }) => (
               <tr key={a.id} data-testid="audit-row">
-                <td>{formatDateTime(a.at)}</td>
-                <td>{a.actor === filters.actor ? a.actor : <Link href={narrowed({ actor: a.actor })}>{a.actor}</Link>}</td>
-                <td>{a.action === filters.action ? a.action : <Link href={narrowed({ action: a.action })}>{a.action}</Link>}</td>
-                <td>{a.about && !filters.about ? <Link href={narrowed({ about: a.about.id })}>{onText(a)}</Link> : onText(a)}</td>
+                {/* to the second: two changes in one minute read in their order (newcomer-46) */}
+                <td>{formatInstant(a.at)}</td>
+                <td>{a.actor === filters.actor ? a.actor : <FilterLink to={narrowed({ actor: a.actor })}>{a.actor}</FilterLink>}</td>
+                <td>{a.action === filters.action ? a.action : <FilterLink to={narrowed({ action: a.action })}>{a.action}</FilterLink>}</td>
+                <td>{a.about && !filters.about ? <FilterLink to={narrowed({ about: a.about.id })}>{onText(a)}</FilterLink> : onText(a)}</td>
                 <td>{a.reason ?? ''}</td>
                 <td>
                   <code style={{ wordBreak: 'break-all' }}>{a.details ? JSON.stringify(a.details) : ''}</code>
@@ -131,6 +138,25 @@ export function AuditLog() {
         </DataTable>
       ) : null}
       <ShowOlder pageInfo={page?.pageInfo} fetchMore={fetchMore} />
+      <span id={FILTER_HINT} hidden>
+        Shows only the changes with this value, with the filters already on.
+      </span>
     </>
+  );
+}
+
+/** The id of the hidden sentence every filter link is described by. */
+const FILTER_HINT = 'audit-filter-hint';
+
+/**
+ * A Who, Action or On cell's link to the log narrowed to its value: named by the value it shows,
+ * and described (to a screen reader, as the link's description) as adding a filter, which the
+ * cell's text alone does not say (newcomer-46).
+ */
+function FilterLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <Link href={to} aria-describedby={FILTER_HINT}>
+      {children}
+    </Link>
   );
 }

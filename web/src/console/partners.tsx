@@ -74,7 +74,7 @@ export function Partners() {
       ) : null}
       {revoking ? <RevokePartner partner={revoking} onDone={revokeDone} /> : null}
       {newKey ? (
-        <ShownOnce testId="new-key" thenFocus="f-partnerName" onStored={() => setNewKey(null)}>
+        <ShownOnce testId="new-key" thenFocus="f-partnerName" onStored={() => setNewKey(null)} credential={newKey.key}>
           The API key of <strong>{newKey.name}</strong>, shown this once (only its hash is kept): <code className="code">{newKey.key}</code>
         </ShownOnce>
       ) : null}

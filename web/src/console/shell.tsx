@@ -255,14 +255,33 @@ const INT_MAX = 2 ** 31 - 1;
 
 /**
  * A credential the API answers once (a partner's API key, a webhook endpoint's signing secret):
- * `children` says whose it is and shows it, until the operator presses "I have stored it"
- * (`onStored`). The button goes with it, so the focus then goes on to the field `thenFocus` (the
- * id of the form's first field), not to the page's body (newcomer-46). Announced politely.
+ * `children` says whose it is and shows it, with a Copy button that puts `credential` on the
+ * clipboard (newcomer-46: a 40-character key was selected by hand), until the operator presses
+ * "I have stored it" (`onStored`). The button goes with it, so the focus then goes on to the
+ * field `thenFocus` (the id of the form's first field), not to the page's body (newcomer-46).
+ * Announced politely. Where the browser refuses the clipboard (no permission, a page not
+ * served over https or from localhost), it says so: the credential stays shown to copy by hand.
  */
-export function ShownOnce({ testId, thenFocus, onStored, children }: { testId: string; thenFocus: string; onStored: () => void; children: ReactNode }) {
+export function ShownOnce({ testId, thenFocus, onStored, credential, children }: { testId: string; thenFocus: string; onStored: () => void; credential: string; children: ReactNode }) {
+  const [copied, setCopied] = useState<'copied' | 'refused' | null>(null);
   return (
     <div className="notice" role="status" data-testid={testId}>
       <p>{children}</p>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          // navigator.clipboard is undefined outside a secure context: refused, as a denied permission is
+          (navigator.clipboard?.writeText(credential) ?? Promise.reject(new Error('no clipboard'))).then(
+            () => setCopied('copied'),
+            () => setCopied('refused'),
+          );
+        }}
+      >
+        Copy
+      </button>{' '}
+      {copied === 'copied' ? <span>Copied to the clipboard.</span> : null}
+      {copied === 'refused' ? <span>The browser would not copy it: select it and copy it by hand.</span> : null}{' '}
       <button
         type="button"
         className="secondary"

@@ -21,17 +21,31 @@ import { ActionForm, APP, Field, ReadOnlyNote, ReasonField, reasonOf, ShownOnce,
 
 /**
  * The events an endpoint may ask for (registerWebhookEndpoint's `eventTypes`), with the names its
- * messages carry (`type` in the body, README "Webhooks") and what each says. A partner's endpoint
- * receives only the types its scopes read (WebhookEventType's descriptions).
+ * messages carry (`type` in the body, README "Webhooks"), what each says, and the scope a
+ * partner's endpoint needs to receive it (null: the program's endpoints only). The scopes are
+ * the gateway's PARTNER_WEBHOOK_SCOPES (src/webhooks/webhook.events.ts), which refuses the rest
+ * (NOT_ELIGIBLE) whatever this form lets through.
  */
-const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: string }[] = [
-  { value: 'SALE_PROCESSED', wire: 'sale.processed', what: 'a sale was processed' },
-  { value: 'SALE_REVERSED', wire: 'sale.reversed', what: 'a sale was returned' },
-  { value: 'OFFER_ISSUED', wire: 'offer.issued', what: 'an offer landed in a wallet (the program’s endpoints only)' },
-  { value: 'OFFER_REDEEMED', wire: 'offer.redeemed', what: 'an offer was redeemed (the program’s endpoints only)' },
-  { value: 'BALANCE_CHANGED', wire: 'balance.changed', what: 'a point balance changed' },
-  { value: 'TIER_CHANGED', wire: 'tier.changed', what: 'a customer moved tier' },
+const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: string; scope: string | null }[] = [
+  { value: 'SALE_PROCESSED', wire: 'sale.processed', what: 'a sale was processed', scope: 'transactions:read' },
+  { value: 'SALE_REVERSED', wire: 'sale.reversed', what: 'a sale was returned', scope: 'transactions:read' },
+  { value: 'OFFER_ISSUED', wire: 'offer.issued', what: 'an offer landed in a wallet (the program’s endpoints only)', scope: null },
+  { value: 'OFFER_REDEEMED', wire: 'offer.redeemed', what: 'an offer was redeemed (the program’s endpoints only)', scope: null },
+  { value: 'BALANCE_CHANGED', wire: 'balance.changed', what: 'a point balance changed', scope: 'customers:read' },
+  { value: 'TIER_CHANGED', wire: 'tier.changed', what: 'a customer moved tier', scope: 'customers:read' },
 ];
+
+/**
+ * Why a partner's endpoint cannot have `event` (newcomer-46: the offer events stayed selectable
+ * for a partner, and only the API's refusal said so): a partner never reads the wallet, and
+ * receives the other events only with the scope that reads them. Null when it can, or for the
+ * program's own endpoint (`partner` undefined).
+ */
+function cannotReceive(event: (typeof EVENT_TYPES)[number], partner: { name: string; scopes: readonly string[] } | undefined): string | null {
+  if (!partner) return null;
+  if (event.scope === null) return 'not for a partner';
+  return partner.scopes.includes(event.scope) ? null : `needs the ${event.scope} scope, which partner ${partner.name} does not hold`;
+}
 
 /** An event type by the name its messages carry (`sale.processed`); the API's own name for one this console does not know. */
 const wireName = (type: WebhookEventType) => EVENT_TYPES.find((e) => e.value === type)?.wire ?? type;
@@ -46,10 +60,12 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
   const partners = useQuery(ConsolePartnersDocument);
   const [register] = useMutation(ConsoleRegisterWebhookEndpointDocument);
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const [owner, setOwner] = useState('');
+  const partner = partners.data?.partners.find((p) => p.id === owner);
   return (
     <>
       {secret ? (
-        <ShownOnce testId="new-webhook-secret" thenFocus="f-url" onStored={() => setSecret(null)}>
+        <ShownOnce testId="new-webhook-secret" thenFocus="f-url" onStored={() => setSecret(null)} credential={secret.secret}>
           The signing secret of <span className="code">{secret.url}</span>, shown this once: <code className="code">{secret.secret}</code>. The receiver checks each
           message's <code>webhook-signature</code> with it (Standard Webhooks).
         </ShownOnce>
@@ -83,7 +99,7 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
       >
         <Field label="URL (https://…)" name="url" required maxLength={2000} />
         <label htmlFor="f-owner">For</label>
-        <select id="f-owner" name="owner" defaultValue="">
+        <select id="f-owner" name="owner" value={owner} onChange={(event) => setOwner(event.currentTarget.value)}>
           <option value="">the program</option>
           {partners.data?.partners
             .filter((p) => !p.revokedAt)
@@ -95,11 +111,17 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
         </select>
         <fieldset>
           <legend>Events</legend>
-          {EVENT_TYPES.map((e) => (
-            <label key={e.value} className="check">
-              <input type="checkbox" name="eventTypes" value={e.value} /> <span className="code">{e.wire}</span> — {e.what}
-            </label>
-          ))}
+          {EVENT_TYPES.map((e) => {
+            // A box that cannot be had is disabled, says why, and is drawn anew unticked (keyed by it): a
+            // disabled box is not sent, so one left ticked would look chosen and not be.
+            const why = cannotReceive(e, partner);
+            return (
+              <label key={e.value} className="check">
+                <input key={why ? 'off' : 'on'} type="checkbox" name="eventTypes" value={e.value} disabled={!!why} /> <span className="code">{e.wire}</span> — {e.what}
+                {why ? <span className="muted"> ({why})</span> : null}
+              </label>
+            );
+          })}
         </fieldset>
         <Field label="Description (optional)" name="description" maxLength={500} />
         <ReasonField />
