@@ -48,9 +48,19 @@ describe('console: searching customers by email, name or id', () => {
     // the Customers tab is the current page's on a customer's page too (newcomer-40)
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers', exact: true }).getAttribute('aria-current')).toBe('page');
     await page.getByText('quinn10@example.com').waitFor();
-    // Back: the list again
+    // Back: the list again, all of it, the customer come from still on it (search-47: the first page read again replaced the list, 30 rows)
+    // (after the first page's read again has answered, and two frames for React to draw what it read)
+    const readAgain = page.waitForResponse((response) => response.request().postData()?.includes('ConsoleCustomerSearch') ?? false);
     await page.goBack();
     await page.getByRole('heading', { level: 1, name: 'Customers matching searchw' }).waitFor();
+    await readAgain;
+    await page.evaluate(() => new Promise((resolve) => {
+      const frame = (globalThis as unknown as { requestAnimationFrame(then: () => void): void }).requestAnimationFrame;
+      frame(() => frame(() => resolve(null)));
+    }));
+    await summary.filter({ hasText: `${MANY} customers match “searchw”.` }).waitFor();
+    expect(await rows.count()).toBe(1 + MANY);
+    await found.getByRole('link', { name: 'Quinn Searchwell 10', exact: true }).waitFor();
     await page.close();
   }, 60_000);
 

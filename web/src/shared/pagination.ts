@@ -57,22 +57,31 @@ export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
 }
 
 /**
- * Apollo's `relayStylePagination`, each node listed once: an edge whose node is already in the list
- * is dropped from a page appended after it (hostile40). For a list ordered by what a row's fields
- * say, as the customer search orders its matches by how they match: a customer shown on the first
- * page whose email or name is edited before the next is read can come again further down, and was
- * listed and counted twice. Its first row stays (its fields, read into the cache, are the new ones).
+ * `keptPagination`, each node listed once: an edge whose node is already in the list is dropped
+ * from a page appended after it (hostile40). For a list ordered by what a row's fields say, as
+ * the customer search orders its matches by how they match: a customer shown on the first page
+ * whose email or name is edited before the next is read can come again further down, and was
+ * listed and counted twice. Its first row stays (its fields, read into the cache, are the new
+ * ones). Kept, not Apollo's own policy (search-47): Back from a customer opened on the second page
+ * of matches read the first page again, which replaced the list, and the operator was back at the
+ * first 30 with the customer they had come from gone from the screen.
  */
 export function distinctPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
-  return relayMergedThen(keyArgs, (merged, _existing, _incoming, options) => {
-    const seen = new Set<string>();
-    const edges = merged.edges.filter((edge) => {
-      const ref = refOf(edge, options.isReference);
-      if (ref === undefined) return true;
-      if (seen.has(ref)) return false;
-      seen.add(ref);
-      return true;
-    });
-    return edges.length === merged.edges.length ? merged : { ...merged, edges };
-  });
+  const kept = keptPagination(keyArgs);
+  const merge = kept.merge as Merge;
+  return {
+    ...kept,
+    merge: (existing, incoming, options) => {
+      const merged = merge(existing, incoming, options);
+      const seen = new Set<string>();
+      const edges = merged.edges.filter((edge) => {
+        const ref = refOf(edge, options.isReference);
+        if (ref === undefined) return true;
+        if (seen.has(ref)) return false;
+        seen.add(ref);
+        return true;
+      });
+      return edges.length === merged.edges.length ? merged : { ...merged, edges };
+    },
+  };
 }
