@@ -118,6 +118,9 @@ describe('console: a customer’s wallet past its first page, read again', () =>
       ['staff:staff-op', 'adjustPoints', named, 'test'],
       ['staff:staff-op', 'createCustomer', named, ''],
     ]);
+    // the details a field a line, in words (newcomer-47: one line of raw JSON)
+    expect(await rows.nth(1).getByRole('cell').last().innerText()).toBe(`status SUSPENDED\nexternalId ${customer.externalId}`);
+    expect(await rows.nth(3).getByRole('cell').last().innerText()).toMatch(/^amount 1\nentryId \d+\ncurrency C_[0-9_]+\nqualifying true$/);
     // to the second (newcomer-46: two changes in a minute read alike), in UTC as the console's times are
     expect(await rows.first().getByRole('cell').first().innerText()).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
     // a filter link says, to a screen reader, that it narrows the log (newcomer-46: only the value was read out)

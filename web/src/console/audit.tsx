@@ -4,6 +4,7 @@ import { Link, useSearch } from 'wouter';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
 import { DataTable, formatInstant, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAuditLogDocument, ConsoleAuditSubjectDocument, type AuditObjectFragment } from './gql/graphql';
+import { detailText } from './audit-details';
 import { APP } from './shell';
 
 /** What an entry was made to, as the API reads it now (`AuditEntry.about`); null when it names nothing the API has an id for. */
@@ -130,7 +131,7 @@ export function AuditLog() {
                 <td>{a.about && !filters.about ? <FilterLink to={narrowed({ about: a.about.id })}>{onText(a)}</FilterLink> : onText(a)}</td>
                 <td>{a.reason ?? ''}</td>
                 <td>
-                  <code style={{ wordBreak: 'break-all' }}>{a.details ? JSON.stringify(a.details) : ''}</code>
+                  <Details details={a.details} />
                 </td>
               </tr>
             ))}
@@ -142,6 +143,25 @@ export function AuditLog() {
         Shows only the changes with this value, with the filters already on.
       </span>
     </>
+  );
+}
+
+/**
+ * An entry's details (the JSON recorded with it: the change's input, or what it changed from and
+ * to) as lines an operator reads, one per field, `name value` (newcomer-46: one line of raw JSON).
+ * Nothing for none.
+ */
+function Details({ details }: { details: unknown }) {
+  if (details === null || details === undefined) return null;
+  if (typeof details !== 'object' || Array.isArray(details)) return <span>{detailText(details)}</span>;
+  return (
+    <dl className="details">
+      {Object.entries(details).map(([name, value]) => (
+        <div key={name}>
+          <dt>{name}</dt> <dd>{detailText(value)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
