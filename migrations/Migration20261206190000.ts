@@ -19,7 +19,10 @@ export class Migration20261206190000 extends Migration {
   override up(): void | Promise<void> {
     this.addSql(`alter table "audit_entry" add column if not exists "customer_id" bigint null;`);
     this.addSql(
-      `update "audit_entry" e set "customer_id" = io."customer_id" from "issued_offer" io where e."action" = 'issueReplacementOffer' and e."target" = 'IssuedOffer:' || io."id" and e."customer_id" is null;`,
+      // the offer's id read out of the target, so each entry finds its offer by the primary key (a join on `'IssuedOffer:' || io.id` read every issued offer)
+      `update "audit_entry" e set "customer_id" = io."customer_id" from "issued_offer" io
+        where e."action" = 'issueReplacementOffer' and e."customer_id" is null
+          and io."id" = (case when e."target" ~ '^IssuedOffer:[0-9]{1,18}$' then substr(e."target", 13)::bigint end);`,
     );
     this.addSql(`create index if not exists "audit_entry_customer_idx" on "audit_entry" ("customer_id", "id") where customer_id is not null;`);
   }

@@ -109,22 +109,36 @@ export type AuditFilter = { target?: string; customer?: number; actor?: string; 
  * (`audit_entry_target_idx`, `audit_entry_actor_idx`, `audit_entry_action_idx`: value, then id,
  * Migration20261206170000), and an actor with an action `audit_entry_actor_action_idx`
  * (Migration20261206180200), backwards from the cursor, however many entries the filter passes
- * over. With `target`, the object's own entries (few) are read and the others' filtered out;
- * with `customer`, the customer's own entries and their wallet's (`audit_entry_customer_idx`,
- * Migration20261206190000), both few, are read and sorted.
+ * over. With `target`, the object's own entries (few) are read and the others' filtered out.
+ * With `customer`, two such reads, each backwards from the cursor and stopping at a page: the
+ * customer's own entries (`audit_entry_target_idx`) and those about what they own
+ * (`audit_entry_customer_idx`, Migration20261206190000), merged newest first (audit-47). One
+ * read with `target = … or customer_id = …` could follow neither index's order, and on a long log
+ * the planner walked the primary key from the newest entry instead, past every other customer's
+ * (a review measured 2,000,030 entries read for one page of a customer with a thousand).
  */
 export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditFilter = {}): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;
+  const read = (where: Pick<AuditFilter, 'target'> & { customerId?: number }) => {
+    return db(em)
+      .selectFrom('AuditEntry')
+      .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
+      .$if(after !== null, (qb) => qb.where('id', '<', after!))
+      .$if(where.target !== undefined, (qb) => qb.where('target', '=', where.target!))
+      .$if(where.customerId !== undefined, (qb) => qb.where('customerId', '=', where.customerId!))
+      .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
+      .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .$narrowType<Pick<AuditRow, 'reason'>>(); // a nullable column reads as null, never undefined
+  };
+  if (filter.customer === undefined) return read({ target: filter.target }).execute();
+  const own = read({ target: `Customer:${filter.customer}` });
+  const theirs = read({ customerId: filter.customer });
   return db(em)
-    .selectFrom('AuditEntry')
-    .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
-    .$if(after !== null, (qb) => qb.where('id', '<', after!))
-    .$if(filter.target !== undefined, (qb) => qb.where('target', '=', filter.target!))
-    .$if(filter.customer !== undefined, (qb) => qb.where((w) => w.or([w('target', '=', `Customer:${filter.customer}`), w('customerId', '=', filter.customer!)])))
-    .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
-    .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
+    .selectFrom(sql<AuditRow>`((${own}) union all (${theirs}))`.as('e'))
+    .selectAll()
     .orderBy('id', 'desc')
     .limit(page.limit + 1)
-    .$narrowType<Pick<AuditRow, 'reason'>>() // a nullable column reads as null, never undefined
-    .execute();
+    .execute() as Promise<AuditRow[]>;
 }

@@ -6,6 +6,7 @@ import { actorOf, type Ctx } from '../context.js';
 import { columnsOf, type Selected } from '../db/schema.js';
 import { idList, query, queryOne, sql } from '../db/sql.js';
 import { instantOf } from '../domain/instant.js';
+import { cutForMessage, shown } from '../domain/text.js';
 import type { Page } from '../domain/page.js';
 import { toGlobalId } from '../graphql/ids.js';
 import { refuse, UserErrorCode } from '../domain/refusals.js';
@@ -186,7 +187,8 @@ async function refuseSameUrl(em: SqlEntityManager, partnerId: number | null, url
   const same = live.find((e) => endpointUrlKey(e.url) === key);
   if (same) {
     // named as a person finds it in a list (newcomer-46: by its global id alone), the id last for a client's removeWebhookEndpoint
-    const described = same.description ? ` ("${same.description}")` : '';
+    // quoted, cut and with what a reader cannot see spelled out: a partner writes it, and a right-to-left override in it turned the rest of the console's alert around
+    const described = same.description ? ` (${shown(cutForMessage(same.description))})` : '';
     throw refuse(
       UserErrorCode.ALREADY_EXISTS,
       `An endpoint${described} registered at ${instantOf(same.createdAt).toISOString()} already receives at ${same.url}: a second one would get every event twice. Keep that one, or remove it first (endpoint ${toGlobalId('WebhookEndpoint', same.id)}).`,

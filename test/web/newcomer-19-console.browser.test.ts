@@ -34,6 +34,24 @@ describe('the console for a newcomer operator (newcomer-19, newcomer-23)', () =>
     await page.getByTestId('new-key').waitFor();
     const { partners } = ok(await t.gql<{ partners: { name: string; scopes: string[] }[] }, object>('{ partners { name scopes } }', {}, t.operatorToken));
     expect(partners.find((p) => p.name === 'Newcomer webhooks POS')?.scopes).toEqual(['transactions:read', 'webhooks:manage']);
+    // Copy puts the key on the clipboard and says so; a second partner's key shown in its place (before "I have stored it") is not
+    // said to be copied until it is (a review: "Copied" stayed, with the first key on the clipboard)
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+    const shown = page.getByTestId('new-key');
+    const clipboard = () => page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+    await shown.getByRole('button', { name: 'Copy' }).click();
+    await shown.getByText('Copied to the clipboard.').waitFor();
+    const firstKey = await shown.locator('code').textContent();
+    expect(await clipboard()).toBe(firstKey);
+    await form.getByLabel('Name').fill('Newcomer second POS');
+    await form.getByRole('checkbox', { name: 'transactions:read' }).check();
+    await form.getByRole('button', { name: 'Create partner' }).click();
+    await shown.filter({ hasText: 'Newcomer second POS' }).waitFor();
+    expect(await shown.getByText('Copied to the clipboard.').count()).toBe(0);
+    await shown.getByRole('button', { name: 'Copy' }).click();
+    await shown.getByText('Copied to the clipboard.').waitFor();
+    expect(await clipboard()).toBe(await shown.locator('code').textContent());
+    expect(await clipboard()).not.toBe(firstKey);
   }, 60_000);
 
   test('a campaign runs through the last day chosen: one day is start and end the same day, shown so in the list', async () => {

@@ -6,6 +6,7 @@ import { Receiver } from '../support/webhook-receiver.js';
 
 const REGISTER = `mutation Register($input: RegisterWebhookEndpointInput!) {
   registerWebhookEndpoint(input: $input) { endpoint { id } userErrors { code field message } } }`;
+const RETRY_NOW = `mutation RetryNow($input: RetryWebhookDeliveriesNowInput!) { retryWebhookDeliveriesNow(input: $input) { broughtForward userErrors { code field message } } }`;
 
 /**
  * webhooks-22: staff had no page for webhooks; a receiver that failed a delivery's every attempt
@@ -32,9 +33,14 @@ describe("the console's Webhooks page (webhooks-22)", () => {
     receiver.status = () => 503;
     await createCurrency(t, 'HOOKS');
     const customer = await createCustomer(t, 'HOOKS');
-    ok(await t.gql(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken));
+    const endpointId = ok(await t.gql<{ registerWebhookEndpoint: { endpoint: { id: string } } }, unknown>(REGISTER, { input: { url: receiver.url, eventTypes: ['BALANCE_CHANGED'] } }, t.operatorToken))
+      .registerWebhookEndpoint.endpoint.id;
     await adjust(t, customer.externalId, 'HOOKS', 10);
     t.clock.advance(t.config.webhooks.dispatchMs);
+    await t.runScheduled();
+    // An operator's Retry now after the first attempt, past its floor: one more attempt, outside the schedule
+    t.clock.advance(t.config.webhooks.backoffMs + 1);
+    ok(await t.gql(RETRY_NOW, { input: { endpointId } }, t.operatorToken));
     await t.runScheduled();
     // Every attempt of the schedule, each at its time.
     for (;;) {
@@ -46,7 +52,7 @@ describe("the console's Webhooks page (webhooks-22)", () => {
       t.clock.advance(Math.max(0, d.next!.getTime() - t.clock.now().getTime()) + 1);
       await t.runScheduled();
     }
-    expect(receiver.requests).toHaveLength(t.config.webhooks.maxAttempts);
+    expect(receiver.requests).toHaveLength(t.config.webhooks.maxAttempts + 1);
     const messageId = String(receiver.requests[0].headers['webhook-id']);
 
     const page = await web.consoleAsOperator('Webhooks');
@@ -56,6 +62,14 @@ describe("the console's Webhooks page (webhooks-22)", () => {
     await failedRow.waitFor();
     expect(await failedRow.textContent()).toContain('HTTP 503');
     expect(await failedRow.textContent()).toContain(String(t.config.webhooks.maxAttempts));
+    // its attempts, each (the console showed the count and the last error only): the schedule's and the one by Retry now, marked so
+    await failedRow.locator("summary", { hasText: `attempts of ${messageId}` }).click();
+    const attempts = failedRow.locator('ol.attempt-log li');
+    await attempts.first().waitFor();
+    const lines = await attempts.allInnerTexts();
+    expect(lines).toHaveLength(t.config.webhooks.maxAttempts + 1);
+    expect(lines.every((line) => /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC: HTTP 503, \d+ ms/.test(line))).toBe(true);
+    expect(lines.map((line) => line.endsWith(', by Retry now (not counted)'))).toEqual([false, true, ...Array(t.config.webhooks.maxAttempts - 1).fill(false)]);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Mended: the operator replays it, the gateway delivers it, and the page shows the endpoint receiving.

@@ -71,6 +71,15 @@ describe('webhook endpoints: one per URL, and enabled again (webhooks-24)', () =
         message: `An endpoint ("Main CRM") registered at ${registeredAt} already receives at ${url}: a second one would get every event twice. Keep that one, or remove it first (endpoint ${first.endpoint!.id}).`,
       },
     ]);
+    // a description as a partner may write it: quoted, cut, and what a reader cannot see spelled out (a review: a right-to-left
+    // override in it turned the rest of the console's alert around, and a long one overflowed it)
+    const other = `${receiver.url}?described`;
+    const described = await register({ url: other, description: 'Ops\u202Eteam\nsecond line, and a long tail of words to cut off' });
+    expect(described.userErrors).toEqual([]);
+    expect((await register({ url: other })).userErrors[0].message).toMatch(
+      /^An endpoint \("Ops\\u202Eteam\\nsecond line, and a long tail of… \(57 characters\)"\) registered at \S+ already receives at /,
+    );
+    expect((await remove(described.endpoint!.id)).userErrors).toEqual([]);
     // The same URL as URL reads it (host in capitals, the default port written out)
     const spelled = url.replace('http://127.0.0.1:', 'HTTP://127.0.0.1:');
     expect((await register({ url: spelled })).userErrors.map((e) => e.code)).toEqual(['ALREADY_EXISTS']);

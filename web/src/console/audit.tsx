@@ -76,13 +76,19 @@ export function AuditLog() {
   const { data, error, fetchMore } = query;
   const page = data?.auditLog;
   const filtered = !!(filters.about || filters.actor || filters.action);
-  // The object filtered to, read on its own (ConsoleAuditSubject): a customer's page also holds
-  // their wallet offers' entries (audit-47), so its first entry may name another object. One that
-  // is gone is named by the target its entries recorded.
+  // The object filtered to, named as its own entries name it: an offer as it is now, though the
+  // address names an older version of it. Else as read on its own (ConsoleAuditSubject): a
+  // customer's page also holds their wallet offers' entries (audit-47), and may show none of
+  // their own. Else (that read failed, or found nothing) as the first entry names its object.
   const subjectQuery = useQuery(ConsoleAuditSubjectDocument, { variables: { id: filters.about ?? '' }, skip: !filters.about });
   const subject = subjectQuery.data?.node;
-  const first = page?.edges[0]?.node;
-  const aboutText = (subject && aboutLabel(subject)) ?? (first ? first.target : 'this object');
+  const isSubject = (about: About) => about.id === filters.about || (subject?.__typename === 'Offer' && about.__typename === 'Offer' && about.offerId === subject.offerId);
+  const edges = page?.edges ?? [];
+  const own = edges.find((e) => e.node.about && isSubject(e.node.about))?.node;
+  const first = edges[0]?.node;
+  const aboutText = own ? onText(own) : ((subject && aboutLabel(subject)) ?? (first ? onText(first) : 'this object'));
+  // the line is a status, read out again at each change of its text: drawn once both reads have answered
+  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined);
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -90,8 +96,7 @@ export function AuditLog() {
       <PageTitle app={APP} key={search}>
         Audit log
       </PageTitle>
-      {/* once the object is named: a status line is read out again at each change of its text */}
-      {filtered && !subjectQuery.loading ? (
+      {filtered && settled ? (
         <p role="status" data-testid="audit-filters">
           Showing only the changes
           {filters.about ? ` to ${aboutText}` : ''}

@@ -263,7 +263,9 @@ const INT_MAX = 2 ** 31 - 1;
  * served over https or from localhost), it says so: the credential stays shown to copy by hand.
  */
 export function ShownOnce({ testId, thenFocus, onStored, credential, children }: { testId: string; thenFocus: string; onStored: () => void; credential: string; children: ReactNode }) {
-  const [copied, setCopied] = useState<'copied' | 'refused' | null>(null);
+  // what Copy did, and to which credential: a second one shown in its place (a partner created before "I have stored it") starts unsaid
+  const [copy, setCopy] = useState<{ of: string; outcome: 'copied' | 'refused' } | null>(null);
+  const copied = copy?.of === credential ? copy.outcome : null;
   return (
     <div className="notice" role="status" data-testid={testId}>
       <p>{children}</p>
@@ -273,8 +275,8 @@ export function ShownOnce({ testId, thenFocus, onStored, credential, children }:
         onClick={() => {
           // navigator.clipboard is undefined outside a secure context: refused, as a denied permission is
           (navigator.clipboard?.writeText(credential) ?? Promise.reject(new Error('no clipboard'))).then(
-            () => setCopied('copied'),
-            () => setCopied('refused'),
+            () => setCopy({ of: credential, outcome: 'copied' }),
+            () => setCopy({ of: credential, outcome: 'refused' }),
           );
         }}
       >

@@ -130,6 +130,33 @@ function RegisterEndpoint({ onRegistered }: { onRegistered: () => void }) {
   );
 }
 
+/**
+ * A failed delivery's attempts: its count, opening to every attempt, oldest first (its time to the
+ * second, the receiver's status or that it did not answer, the error, how long it took), those
+ * made by Retry now marked so (they are outside the schedule and not in the count). Before, the
+ * console showed the count and the last error only, and an operator asking a partner "what did
+ * your receiver answer, when" had to query `attemptLog` by hand.
+ */
+function AttemptLog({ attempts, log, messageId }: { attempts: number; log: readonly { attemptedAt: string; statusCode?: number | null; error?: string | null; durationMs: number; manual: boolean }[]; messageId: string }) {
+  return (
+    <details>
+      <summary>
+        {attempts}
+        <span className="sr-only"> attempts of {messageId}</span>: each
+      </summary>
+      <ol className="attempt-log">
+        {log.map((a, i) => (
+          <li key={i}>
+            {/* the error says "HTTP 503" itself for a status that failed: the status is written only when it says more */}
+            {formatInstant(a.attemptedAt)}: {a.error ?? (a.statusCode != null ? `HTTP ${a.statusCode}` : 'no answer')}, {a.durationMs} ms
+            {a.manual ? ', by Retry now (not counted)' : ''}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
 /** FAILED delivery lists in the cache (`webhookDeliveries(status: FAILED …)`, every page loaded): `keep` says which edges stay. */
 function keepFailed(cache: ApolloCache, keep: (node: Reference, readField: (field: string, from: Reference) => unknown) => boolean): void {
   cache.modify<{ webhookDeliveries: { edges: readonly { node: Reference }[] } }>({
@@ -501,7 +528,9 @@ export function Webhooks() {
                 <td className="code">{d.messageId}</td>
                 <td>{d.eventType}</td>
                 <td className="code">{d.endpoint.url}</td>
-                <td>{d.attempts}</td>
+                <td>
+                  <AttemptLog attempts={d.attempts} log={d.attemptLog} messageId={d.messageId} />
+                </td>
                 <td>{d.lastError ?? ''}</td>
                 <td>{formatDateTime(d.finishedAt)}</td>
                 <td>
