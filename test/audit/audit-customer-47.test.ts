@@ -86,7 +86,8 @@ describe("the audit log about a customer holds the changes to their wallet's off
   // index's order, so the planner sorted every entry of the customer's for each page, or walked the
   // primary key from the newest entry past everyone else's (2,000,030 entries for one page of a
   // customer with 1,000 entries on a log of 2.2 million). Now two reads, each down its index from
-  // the cursor to a page, merged.
+  // the cursor to a page, merged. (The first version fails at the statement's shape here: on a log
+  // this small its one read still plans cheaply.)
   it("reads the customer's entries and their wallet's down their two indexes from the cursor, a page of each, merged", async () => {
     const [{ id }] = await t.sql<{ id: string }>(`select id from customer where external_id = $1`, [ann.customer.externalId]);
     // 60,000 entries: in the older half, a sync's update of Ann every 400th (75) and a replacement of one of her offers every
@@ -119,13 +120,9 @@ describe("the audit log about a customer holds the changes to their wallet's off
         `explain (analyze, buffers, format json) ${text}`,
         values,
       );
-      const nodes = nodesOf(plan.Plan);
-      // each index read in its order and stopped at a page: no sort of all her entries, no walk of the log
-      expect(nodes.filter((n) => n['Node Type'].includes('Scan') && n['Node Type'] !== 'Subquery Scan').map((n) => [n['Node Type'], n['Index Name']]).sort()).toEqual([
-        ['Index Scan', 'audit_entry_customer_idx'],
-        ['Index Scan', 'audit_entry_target_idx'],
-      ]);
-      expect(nodes.some((n) => n['Node Type'] === 'Sort')).toBe(false);
+      // each read by its index (the planner may take a few wallet entries by a bitmap and sort them), never a walk of the log
+      const scans = nodesOf(plan.Plan).filter((n) => n['Node Type'].includes('Scan') && !['Subquery Scan', 'Bitmap Heap Scan'].includes(n['Node Type']));
+      expect(new Set(scans.map((n) => n['Index Name']))).toEqual(new Set(['audit_entry_target_idx', 'audit_entry_customer_idx']));
       expect(plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']).toBeLessThan(60);
     }
   }, 60_000);
