@@ -119,8 +119,8 @@ export type AuditFilter = { target?: string; customer?: number; actor?: string; 
  */
 export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditFilter = {}): Promise<AuditRow[]> {
   const after = page.after?.[0] ?? null;
-  const read = (where: Pick<AuditFilter, 'target'> & { customerId?: number }) => {
-    return db(em)
+  const read = (where: Pick<AuditFilter, 'target'> & { customerId?: number }) =>
+    db(em)
       .selectFrom('AuditEntry')
       .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
       .$if(after !== null, (qb) => qb.where('id', '<', after!))
@@ -131,7 +131,6 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
       .orderBy('id', 'desc')
       .limit(page.limit + 1)
       .$narrowType<Pick<AuditRow, 'reason'>>(); // a nullable column reads as null, never undefined
-  };
   if (filter.customer === undefined) return read({ target: filter.target }).execute();
   const own = read({ target: `Customer:${filter.customer}` });
   const theirs = read({ customerId: filter.customer });

@@ -106,7 +106,7 @@ export function AuditLog() {
       ) : null}
       {error && problemOf(error).code === 'BAD_USER_INPUT' ? (
         // an address whose filter the API refuses (an edited or truncated link): no form to mend, so say what the address holds
-        <p role="alert">The audit log cannot read this address's filter ({problemOf(error).message.replace(/^Something in the form is not valid\. /, '')}). <Link href="/audit">Show all changes</Link></p>
+        <p role="alert">The audit log cannot read this address's filter ({problemOf(error).detail}). <Link href="/audit">Show all changes</Link></p>
       ) : (
         <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       )}

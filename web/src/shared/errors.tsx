@@ -76,6 +76,8 @@ const DETAILED = new Set(['BAD_USER_INPUT', 'INVALID', 'DESTINATION_NOT_ALLOWED'
 export interface ApiProblem {
   code: string;
   message: string;
+  /** The gateway's own message, when it sent one (`message` may put the app's sentence before it): for a screen that words the problem itself. */
+  detail?: string;
   /** INTERNAL_SERVER_ERROR's request id, for a support ticket. */
   reference?: string;
   /** Seconds the gateway asked the app to wait before sending it again (`retryAfter`, `Retry-After`). */
@@ -103,7 +105,7 @@ function fromCode(code: string, serverMessage?: string, reference?: string, retr
         : known
     : 'Something went wrong. Please try again.';
   if (retryAfter !== undefined && retryAfter > 0) message = message.replace(/Wait a moment and try again\.$/, `Try again in ${retryAfter} s.`);
-  return { code, message, reference, retryAfter, ...(NOTHING_RAN.has(code) ? { sameAgain: true } : {}) };
+  return { code, message, detail: serverMessage, reference, retryAfter, ...(NOTHING_RAN.has(code) ? { sameAgain: true } : {}) };
 }
 
 /** The gateway's "busy: nothing ran" codes (README "The API"): the same write may be sent again. */

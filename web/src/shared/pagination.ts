@@ -11,12 +11,14 @@ const refOf = (edge: Edge, isReference: (value: unknown) => value is Reference) 
 
 type Merge = Exclude<FieldPolicy<Connection>['merge'], boolean | undefined>;
 
-/** `relayStylePagination(keyArgs)` with `then` applied to what its merge answers (same arguments, and the merged connection). */
-function relayMergedThen(keyArgs: KeyArgs | undefined, then: (merged: Connection, ...args: Parameters<Merge>) => Connection): FieldPolicy<Connection> {
-  const relay = relayStylePagination(keyArgs) as FieldPolicy<Connection>;
-  const merge = relay.merge as Merge;
-  return { ...relay, merge: (existing, incoming, options) => then(merge(existing, incoming, options), existing, incoming, options) };
+/** `policy` with `then` applied to what its merge answers (same arguments, and the merged connection). */
+function mergedThen(policy: FieldPolicy<Connection>, then: (merged: Connection, ...args: Parameters<Merge>) => Connection): FieldPolicy<Connection> {
+  const merge = policy.merge as Merge;
+  return { ...policy, merge: (existing, incoming, options) => then(merge(existing, incoming, options), existing, incoming, options) };
 }
+
+/** `relayStylePagination(keyArgs)` with `then` applied to what its merge answers (`mergedThen`). */
+const relayMergedThen = (keyArgs: KeyArgs | undefined, then: Parameters<typeof mergedThen>[1]) => mergedThen(relayStylePagination(keyArgs) as FieldPolicy<Connection>, then);
 
 /**
  * Apollo's `relayStylePagination` (each page fetched with `after` appended), except that the first
@@ -67,21 +69,15 @@ export function keptPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
  * first 30 with the customer they had come from gone from the screen.
  */
 export function distinctPagination(keyArgs?: KeyArgs): FieldPolicy<Connection> {
-  const kept = keptPagination(keyArgs);
-  const merge = kept.merge as Merge;
-  return {
-    ...kept,
-    merge: (existing, incoming, options) => {
-      const merged = merge(existing, incoming, options);
-      const seen = new Set<string>();
-      const edges = merged.edges.filter((edge) => {
-        const ref = refOf(edge, options.isReference);
-        if (ref === undefined) return true;
-        if (seen.has(ref)) return false;
-        seen.add(ref);
-        return true;
-      });
-      return edges.length === merged.edges.length ? merged : { ...merged, edges };
-    },
-  };
+  return mergedThen(keptPagination(keyArgs), (merged, _existing, _incoming, options) => {
+    const seen = new Set<string>();
+    const edges = merged.edges.filter((edge) => {
+      const ref = refOf(edge, options.isReference);
+      if (ref === undefined) return true;
+      if (seen.has(ref)) return false;
+      seen.add(ref);
+      return true;
+    });
+    return edges.length === merged.edges.length ? merged : { ...merged, edges };
+  });
 }
