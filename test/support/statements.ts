@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { READ_COMMITTED } from '../../src/db/orm.js';
+import { currentRequestId } from '../../src/http/security.js';
 
 /** One statement a `pg` client sent: its text and its parameters (undefined when it had none). */
 export interface SentStatement {
@@ -7,6 +8,12 @@ export interface SentStatement {
   values: unknown[] | undefined;
   /** The `pg` client (connection) that sent it. */
   client: pg.Client;
+  /**
+   * The id of the HTTP request it was sent for (the gateway's `x-request-id`), read from the
+   * request's scope when it was sent; undefined for what no request sent (the event relay, job
+   * loops, the tests' own clients).
+   */
+  requestId: string | undefined;
 }
 
 /**
@@ -22,7 +29,7 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string; values?: unknown[] } | undefined;
     const text = typeof config === 'string' ? config : config?.text;
-    if (text && text !== READ_COMMITTED) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values, client: this });
+    if (text && text !== READ_COMMITTED) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values, client: this, requestId: currentRequestId() });
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   return {
@@ -35,6 +42,19 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
       pg.Client.prototype.query = original;
     },
   };
+}
+
+/**
+ * The statements among `sent` that the gateway sent for the request that answered `result` (by its
+ * `x-request-id` header), for a count of one request's statements. The recording hears every
+ * client of the process: the event relay's attempt to lead, woken by the test's writes, once landed
+ * in a count of customer-search-40's page (a fourth statement in a loaded run).
+ * Throws when the answer carries no request id.
+ */
+export function sentFor(sent: readonly SentStatement[], result: { headers: Headers }): SentStatement[] {
+  const id = result.headers.get('x-request-id');
+  if (!id) throw new Error('the answer has no x-request-id header');
+  return sent.filter((s) => s.requestId === id);
 }
 
 /**
