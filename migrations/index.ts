@@ -77,6 +77,8 @@ import { Migration20261206180000 } from './Migration20261206180000.js';
 import { Migration20261206180100 } from './Migration20261206180100.js';
 import { Migration20261206180200 } from './Migration20261206180200.js';
 import { Migration20261206190000 } from './Migration20261206190000.js';
+import { Migration20261206200000 } from './Migration20261206200000.js';
+import { Migration20261206200100 } from './Migration20261206200100.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -159,4 +161,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261206180100', class: Migration20261206180100 },
   { name: 'Migration20261206180200', class: Migration20261206180200 },
   { name: 'Migration20261206190000', class: Migration20261206190000 },
+  { name: 'Migration20261206200000', class: Migration20261206200000 },
+  { name: 'Migration20261206200100', class: Migration20261206200100 },
 ];

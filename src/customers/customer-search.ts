@@ -10,7 +10,8 @@ import { searchKey } from './search-key.js';
  * Staff's customer search (customer-search-40): what a support operator types (an email, a name, a
  * customer id, or the start of one) finds the customers it names, CLOSED and SUSPENDED ones too.
  * docs/decisions.md, "customer-search-40", says why each rule is what it is; "search-46", why
- * names and emails are compared by their search key (`search_key`: accents and case set aside).
+ * names and emails are compared by their search key (`search_key`: accents and case set aside);
+ * "search-48", why a name matches word by word in any order, its apostrophes typed or not.
  */
 
 /** The fewest characters a search may have (Unicode code points, after trimming; and of its search key, trimmed: `searchKey`). */
@@ -27,7 +28,11 @@ export enum SearchMatch {
   EXACT = 0,
   /** The search starts the customer's externalId or email. */
   PREFIX = 1,
-  /** The search starts a word of the customer's name (and runs on from there: "ann smi" finds "Ann Smith"). */
+  /**
+   * Each word of the search starts a word of the customer's name, in any order ("smi", "ann smi" and
+   * "smith ann" find "Ann Smith"), a name with an apostrophe read with it or without ("obrien",
+   * "o'brien" and "brien" find "Carol O'Brien": `search_name`, search-48).
+   */
   NAME_WORD = 2,
 }
 
@@ -89,15 +94,15 @@ const PUNCTUATION = '([!-&(-,./:-@[-`{-~])';
 const PUNCTUATION_ESCAPED = '\\\\\\1';
 
 /**
- * `text` (an SQL expression: the search's key) as literal text inside a PostgreSQL regular
+ * `text` (an SQL expression: a word of the search's key) as literal text inside a PostgreSQL regular
  * expression (ARE), in SQL, so what is matched is what the database keyed: every ASCII punctuation
  * mark (`.`, `*`, `%`, `_`, `\`, brackets…) behind a backslash, which ARE reads as that character
  * itself. Letters, digits and characters beyond ASCII are never special and stay bare (a backslash
  * before a letter would be an escape such as `\d`). Two exceptions (hostile40), for names stored as
- * sent: a space (the term has one for each run of white space, `searchTermOf`) or a hyphen matches
- * any run of white space (`NAME_SPACE`) and hyphens ("mary jane" finds "Mary-Jane", "smith jones"
- * "Smith-Jones": newcomer-40), and an apostrophe any of `APOSTROPHES`. Three passes, punctuation
- * first, so the brackets the other two add are not escaped.
+ * sent: a hyphen (or a space) matches any run of white space (`NAME_SPACE`) and hyphens ("mary-jane
+ * mc" finds "Mary-Jane McDonald" and "Mary Jane McDonald": newcomer-40; the search's words, parted at
+ * spaces since search-48, are matched one by one), and an apostrophe any of `APOSTROPHES`. Three
+ * passes, punctuation first, so the brackets the other two add are not escaped.
  */
 function regexLiteral(text: RawBuilder<string>): RawBuilder<string> {
   const escaped = sql<string>`regexp_replace(${text}, ${PUNCTUATION}::text, ${PUNCTUATION_ESCAPED}::text, 'g')`;
@@ -114,11 +119,12 @@ const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
 // The same expressions as the customer's search indexes (customer.entity.ts), so the planner can
 // use them: the externalId lowercased (PostgreSQL's lower(), the database's own case rules) in NFC,
 // as Migration20261205180000 built it (ids are not folded: a till's id is matched as written, case
-// aside); the email and the name by their search key (`search_key`, Migration20261206180000; its
-// indexes Migration20261206180100).
+// aside); the email by its search key (`search_key`, Migration20261206180000; its index
+// Migration20261206180100); the name by its words (`search_name`: its key and, when it has an
+// apostrophe, its key without them: search-48, Migration20261206200000; its index Migration20261206200100).
 const EXTERNAL_ID = sql`lower(normalize(c.external_id, NFC))`;
 const EMAIL = sql`search_key(c.email)`;
-const NAME = sql`search_key(c.name)`;
+const NAME = sql`search_name(c.name)`;
 
 /**
  * `column` (one of the expressions above) starts with `lowered`: as a range of its `collate "C"`
@@ -130,6 +136,31 @@ function startsWith(column: ReturnType<typeof sql>, lowered: ReturnType<typeof s
   return sql`(${column} collate "C" >= ${lowered} and ${column} collate "C" < ${lowered} || chr(1114111) and starts_with(${column}, ${lowered}))`;
 }
 
+/** The most words of a search matched in any order; a search with more is matched in the order typed (5 words would be 120 orders). */
+export const SEARCH_WORDS_ANY_ORDER = 4;
+
+/**
+ * The words of a search (`words`, an SQL array of the search key's words) as the alternatives of
+ * a regular expression (no outer brackets): each order of the words, written one after another
+ * with anything between them that ends where a word of a name starts (`.*` then one of
+ * `WORD_START`'s marks), so "ann smi" is `ann.*[…]smi|smi.*[…]ann`. Every order up to
+ * SEARCH_WORDS_ANY_ORDER words, the order typed beyond. The orders are built in SQL, by a recursive
+ * query over the words' places, since the words are the database's keys of what was typed.
+ */
+function wordOrders(words: RawBuilder<string[]>): RawBuilder<string> {
+  const between = `.*[${NAME_SPACE}${APOSTROPHES}.-]`;
+  return sql<string>`(
+    with recursive ordered(places, pattern) as (
+      select array[i], ${regexLiteral(sql<string>`(${words})[i]`)} from generate_subscripts(${words}, 1) i
+        where cardinality(${words}) <= ${sql.lit(SEARCH_WORDS_ANY_ORDER)} or i = 1
+      union all
+      select places || i, pattern || ${between}::text || ${regexLiteral(sql<string>`(${words})[i]`)}
+        from ordered, generate_subscripts(${words}, 1) i
+        where i <> all (places) and (cardinality(${words}) <= ${sql.lit(SEARCH_WORDS_ANY_ORDER)} or i = cardinality(places) + 1)
+    )
+    select string_agg(pattern, '|') from ordered where cardinality(places) = cardinality(${words}))`;
+}
+
 /** One result row: the customer and how it matched. */
 export type SearchRow = CustomerRow & { match: SearchMatch };
 
@@ -137,6 +168,12 @@ const SEARCH = statement((term: string, afterMatch: number, afterId: number, lim
   const lowered = sql`lower(${term})`;
   // the search's key, by the database's own search_key (white space that accents left at its ends removed)
   const folded = sql<string>`btrim(search_key(${term}::text))`;
+  // A name matches when each word of the search (parted by spaces and commas: "Smith, Ann") starts
+  // a word of it, each its own word, in any order ("smith ann" finds "Ann Smith"): one regular
+  // expression, the alternatives of every order of the words (`wordOrders`), so that the name's
+  // trigram index is read for all the words at once, as it was for the phrase before search-48.
+  const words = sql<string[]>`array_remove(regexp_split_to_array(${folded}, '[ ,]+'), '')`;
+  const nameMatches = sql`${NAME} ~ (${WORD_START} || '(' || ${wordOrders(words)} || ')')`;
   return sql<SearchRow>`
     select * from (
       select ${CUSTOMER_COLUMNS},
@@ -144,7 +181,7 @@ const SEARCH = statement((term: string, afterMatch: number, afterId: number, lim
              when ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} then ${sql.lit(SearchMatch.PREFIX)}
              else ${sql.lit(SearchMatch.NAME_WORD)} end as match
       from customer c
-      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} or ${NAME} ~ (${WORD_START} || ${regexLiteral(folded)})
+      where ${startsWith(EXTERNAL_ID, lowered)} or ${startsWith(EMAIL, folded)} or ${nameMatches}
     ) found
     where (match, id) > (${afterMatch}::int, ${afterId}::bigint)
     order by match, id
@@ -156,9 +193,9 @@ const SEARCH = statement((term: string, afterMatch: number, afterId: number, lim
  * a next page exists), best match first, then by row id, after `page.after` (`[match, id]`, or
  * null from the start). Emails and names are compared by their search key (`search_key`: accents
  * and case set aside, in the same way on any database locale), the search's computed by the same
- * function in the same statement; externalIds by PostgreSQL's
- * `lower()` (under the embedded cluster's C locale: ASCII letters only). `%`, `_` and `\` match
- * themselves.
+ * function in the same statement, a name word by word (`SearchMatch.NAME_WORD`); externalIds by
+ * PostgreSQL's `lower()` (under the embedded cluster's C locale: ASCII letters only). `%`, `_` and
+ * `\` match themselves.
  */
 export async function searchCustomers(em: SqlEntityManager, term: string, page: Page): Promise<SearchRow[]> {
   return SEARCH.run(em, ...searchArguments(term, page));

@@ -13,10 +13,11 @@ export enum CustomerStatus {
 // the lowercased NFC externalId and of the email's search key (byte order, so a range is a prefix
 // in any locale), and trigrams of the name's search key (pg_trgm) for a word of it that starts
 // with the search. The key is `search_key` (search-46, Migration20261206180000: accents and case
-// set aside), the database's twin of src/customers/search-key.ts.
+// set aside), the database's twin of src/customers/search-key.ts; a name's words are its key and,
+// when it has an apostrophe, its key without them (`search_name`, search-48, Migration20261206200000).
 @Index({ name: 'customer_external_id_search_idx', expression: 'create index customer_external_id_search_idx on customer ((lower(normalize(external_id, NFC)) collate "C"))' })
 @Index({ name: 'customer_email_key_idx', expression: 'create index customer_email_key_idx on customer ((search_key(email) collate "C"))' })
-@Index({ name: 'customer_name_key_idx', expression: 'create index customer_name_key_idx on customer using gin (search_key(name) gin_trgm_ops)' })
+@Index({ name: 'customer_name_words_idx', expression: 'create index customer_name_words_idx on customer using gin (search_name(name) gin_trgm_ops)' })
 @Check({ name: 'customer_external_id_not_blank', expression: 'length(TRIM(BOTH FROM external_id)) > 0' })
 @Check({ name: 'customer_version_positive', expression: 'version >= 1' })
 export class Customer {

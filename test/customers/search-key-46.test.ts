@@ -153,6 +153,6 @@ describe('customers(search:) sets accents and case aside, in any script the key 
       return rows[0]['QUERY PLAN'][0];
     });
     const indexes = nodesOf((plan as unknown as { Plan: PlanNode }).Plan).map((n) => n['Index Name']).filter((n) => n !== undefined);
-    expect(indexes.sort()).toEqual(['customer_email_key_idx', 'customer_external_id_search_idx', 'customer_name_key_idx']);
+    expect(indexes.sort()).toEqual(['customer_email_key_idx', 'customer_external_id_search_idx', 'customer_name_words_idx']);
   });
 });

@@ -34,6 +34,7 @@ describe('an index built by hand before the upgrade', () => {
       'Migration20261206190000',
       `alter table "audit_entry" add column "customer_id" bigint null; create index concurrently "audit_entry_customer_idx" on "audit_entry" ("customer_id", "id") where customer_id is not null`,
     ],
+    ['Migration20261206200100', `create index concurrently "customer_name_words_idx" on "customer" using gin (search_name(name) gin_trgm_ops)`],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

@@ -1,0 +1,106 @@
+import { CompiledQuery } from 'kysely';
+import { searchStatementOf, searchTermOf } from '../../src/customers/customer-search.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectFinds as expectFindsOn, insertCustomers } from '../support/customer-search.js';
+
+/**
+ * search-48: staff's customer search matches a name by its words, in any order ("smith ann" finds
+ * "Ann Smith", as a name is read off a form surname first), and a name with an apostrophe with it
+ * or without ("obrien", "o brien" find "Carol O'Brien", as a help desk types a name it heard).
+ * Each word of the search must start a word of the name, each its own (`search_name`: the name's
+ * key and, when it has an apostrophe, its key without them), matched as one regular expression of
+ * every order of the words, so the name's trigram index is read for all of them at once.
+ */
+
+/** Plan nodes, depth first. */
+type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number; Plans?: PlanNode[] };
+const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
+
+describe('customers(search:) matches the words of a name in any order, apostrophes typed or not (search-48)', () => {
+  let t: TestGateway;
+  const expectFinds = (cases: Record<string, string[]>) => expectFindsOn(t, cases);
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, { jobs: 'manual' });
+    await insertCustomers(t, [
+      ['w-ann', null, 'Ann Smith', 'ACTIVE'],
+      ['w-anne', null, 'Anne-Marie Smithers', 'ACTIVE'],
+      ['w-carol', null, "Carol O'Brien", 'CLOSED'],
+      ['w-dan', null, 'Dan O’Neil', 'ACTIVE'],
+      ['w-darcy', null, "D'Arcy Ó Súilleabháin", 'ACTIVE'],
+      ['w-jose', null, 'José  García López', 'ACTIVE'],
+      ['w-ray', null, 'Ray Nesmith', 'ACTIVE'],
+      ['w-maria', null, 'María José Pérez de la Cruz', 'ACTIVE'],
+    ]);
+  });
+  afterAll(() => t.close());
+
+  it('finds a name by its words in any order, each the start of a word of it', async () => {
+    await expectFinds({
+      'smith ann': ['w-ann', 'w-anne'],
+      'SMITH, ANN': ['w-ann', 'w-anne'],
+      'smithers anne': ['w-anne'],
+      'marie anne': ['w-anne'],
+      'lopez jose': ['w-jose'],
+      'garcia lopez jose': ['w-jose'],
+      // as before: in order, and the start of a word only
+      'ann smi': ['w-ann', 'w-anne'],
+      'smith ray': [],
+      'mith ann': [],
+      'nn smith': [],
+      // every word must start one of the name's: a word the name lacks finds nothing
+      'ann smith bob': [],
+      // each word of the search its own word of the name
+      'ann ann': [],
+      'smith smi': [],
+      // up to four words in any order (SEARCH_WORDS_ANY_ORDER); more, in the order typed
+      'cruz de jose maria': ['w-maria'],
+      'maria jose perez de la': ['w-maria'],
+      'perez maria jose de la': [],
+    });
+  });
+
+  it('finds a name with an apostrophe whether the apostrophe is typed, left out or typed as a space', async () => {
+    await expectFinds({
+      'obrien': ['w-carol'],
+      'OBRIEN carol': ['w-carol'],
+      'o brien': ['w-carol'],
+      "o'brien": ['w-carol'],
+      'o’brien': ['w-carol'],
+      'brien': ['w-carol'],
+      // a curly apostrophe stored, none typed
+      'oneil': ['w-dan'],
+      'darcy': ['w-darcy'],
+      'osuilleabhain darcy': [],
+      'suilleabhain darcy': ['w-darcy'],
+      // the apostrophe is left out, not the letters around it
+      'brie o': ['w-carol'],
+      'obrie': ['w-carol'],
+      'carolobrien': [],
+    });
+  });
+
+  it('reads the name index for all the words at once, so a common first name does not read every customer', async () => {
+    // 20,000 customers named "Ann …", one of them "Ann Zebediah"
+    await t.sql(`insert into customer (external_id, name) select 'w-many-' || i, 'Ann Person' || i from generate_series(1, 20000) i`);
+    await insertCustomers(t, [['w-zeb', null, 'Ann Zebediah', 'ACTIVE']]);
+    // the GIN index's pending list merged, as autovacuum does: read before that, it is read whole
+    await t.sql(`vacuum analyze customer`);
+    await expectFinds({ 'ann zebediah': ['w-zeb'], 'zebediah ann': ['w-zeb'], 'zebediah person': [] });
+
+    const buffersOf = async (typed: string) => {
+      const { term } = searchTermOf(typed);
+      const { sql: text, parameters } = searchStatementOf(t.orm.em.fork().getKysely(), term!, { kind: 'CustomerSearch', limit: 20, after: null });
+      const { rows } = await t.orm.em.fork().getKysely().executeQuery<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(CompiledQuery.raw(`explain (analyze, buffers, format json) ${text}`, parameters));
+      const plan = rows[0]['QUERY PLAN'][0].Plan;
+      const nodes = nodesOf(plan);
+      return { indexes: [...new Set(nodes.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])))].sort(), buffers: (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0) };
+    };
+    const rare = await buffersOf('ann zebediah');
+    const everyone = await buffersOf('ann person');
+    expect(rare.indexes).toContain('customer_name_words_idx');
+    // the table is ~150 pages: reading "ann"'s matches would read them all, as "ann person" does
+    expect(everyone.buffers).toBeGreaterThan(150);
+    expect(rare.buffers).toBeLessThan(60);
+  });
+});
