@@ -1,6 +1,8 @@
 import { CompiledQuery } from 'kysely';
+import { openOrm } from '../../src/db/orm.js';
+import { searchKey } from '../../src/customers/search-key.js';
 import { searchStatementOf, searchTermOf } from '../../src/customers/customer-search.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createTestDatabase, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectFinds as expectFindsOn, insertCustomers } from '../support/customer-search.js';
 
 /**
@@ -103,4 +105,32 @@ describe('customers(search:) matches the words of a name in any order, apostroph
     expect(everyone.buffers).toBeGreaterThan(150);
     expect(rare.buffers).toBeLessThan(60);
   });
+
+  it("keys names and emails as before, ASCII or not, and the migrations go down and up again", async () => {
+    const database = await createTestDatabase();
+    const orm = await openOrm({ url: database.url, poolMax: 2 });
+    try {
+      await orm.migrator.up();
+      const values = ['Ann Smith', "Carol O'Brien", 'ANN.SMITH@EXAMPLE.COM', 'Zoë Lefèvre', 'Łukasz Müller', 'ΣΊΣΥΦΟΣ', 'Петрова', 'tab\there', '~`!@#$%^&*()_+{}|:"<>?', '', 'Dan O’Neil'];
+      const keys = async () => (await orm.em.getConnection().execute<{ key: string; words: string }[]>(`select search_key(v) as key, search_name(v) as words from jsonb_array_elements_text(?::jsonb) with ordinality as t(v, n) order by n`, [JSON.stringify(values)])).map((r) => [r.key, r.words]);
+      const now = await keys();
+      // the key is the gateway's twin's; a name's words add the key without its apostrophes
+      expect(now.map(([key]) => key)).toEqual(values.map(searchKey));
+      expect(now[1][1]).toBe("carol o'brien carol obrien");
+      expect(now[10][1]).toBe('dan o’neil dan oneil');
+      expect(now[0][1]).toBe('ann smith');
+
+      await orm.migrator.down({ to: 'Migration20261206190000' });
+      const before = await orm.em.getConnection().execute<{ key: string }[]>(`select search_key(v) as key from jsonb_array_elements_text(?::jsonb) with ordinality as t(v, n) order by n`, [JSON.stringify(values)]);
+      expect(before.map((r) => r.key)).toEqual(values.map(searchKey));
+      const indexes = async () => (await orm.em.getConnection().execute<{ indexname: string }[]>(`select indexname from pg_indexes where tablename = 'customer' and indexname like 'customer_name_%' order by 1`)).map((r) => r.indexname);
+      expect(await indexes()).toEqual(['customer_name_key_idx']);
+      await orm.migrator.up();
+      expect(await keys()).toEqual(now);
+      expect(await indexes()).toEqual(['customer_name_words_idx']);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+    }
+  }, 60_000);
 });
