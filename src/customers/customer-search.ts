@@ -41,6 +41,9 @@ export type SearchTerm = { term: string; problem?: undefined } | { term?: undefi
 
 const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
 
+/** What parts the words of a search (search-48): spaces and commas ("Smith, Ann"). The statement parts the database's key of the search by the same marks. */
+const SEARCH_WORD_BREAKS = /[ ,]+/;
+
 /**
  * The invisible characters that are part of what is written (hostile40), so a search may hold them:
  * a zero-width non-joiner or joiner (U+200C, U+200D) inside a word (Persian and Indic names are
@@ -58,8 +61,10 @@ const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended
  * that reads right find nothing; but those that are part of what is written (`WRITTEN_JOINERS`);
  * or whose search key (`searchKey`), white space at its ends removed, is shorter than
  * SEARCH_MIN: a letter with accents only ("a\u0301\u0301", which would list every name with a word
- * starting with that letter) or with a spacing accent ("a´", whose key is "a "). Letters keep their
- * case and accents here: matching sets them aside.
+ * starting with that letter) or with a spacing accent ("a´", whose key is "a "); or with no word
+ * (parted by spaces and commas) of SEARCH_MIN characters: ",a" or "a b" would search for single
+ * letters, found in most names and read from no index. Letters keep their case and accents here:
+ * matching sets them aside.
  */
 export function searchTermOf(raw: string): SearchTerm {
   const unjoined = raw.replace(WRITTEN_JOINERS, '');
@@ -70,9 +75,14 @@ export function searchTermOf(raw: string): SearchTerm {
   const length = [...term].length;
   if (length < SEARCH_MIN) return { problem: `search must have at least ${SEARCH_MIN} characters (${shown(term)} has ${length}): a shorter one would list most customers` };
   if (length > SEARCH_MAX) return { problem: `search must have at most ${SEARCH_MAX} characters (it has ${length}): the longest email address` };
-  const keyLength = [...searchKey(term).trim()].length;
+  const key = searchKey(term).trim();
+  const keyLength = [...key].length;
   if (keyLength < SEARCH_MIN) {
     return { problem: `search must have at least ${SEARCH_MIN} characters besides accents and other combining marks (${shown(term)} has ${keyLength}): a shorter one would list most customers` };
+  }
+  const longestWord = Math.max(...key.split(SEARCH_WORD_BREAKS).map((word) => [...word].length));
+  if (longestWord < SEARCH_MIN) {
+    return { problem: `search must have a word of at least ${SEARCH_MIN} characters (${shown(term)} has none; words are parted by spaces and commas): single letters would list most customers` };
   }
   return { term };
 }
@@ -136,29 +146,42 @@ function startsWith(column: ReturnType<typeof sql>, lowered: ReturnType<typeof s
   return sql`(${column} collate "C" >= ${lowered} and ${column} collate "C" < ${lowered} || chr(1114111) and starts_with(${column}, ${lowered}))`;
 }
 
-/** The most words of a search matched in any order; a search with more is matched in the order typed (5 words would be 120 orders). */
+/**
+ * The most words of a search matched in any order (24 orders). A search with more is matched as
+ * the phrase typed, as every search was before search-48: the words one after another, parted by
+ * white space or hyphens (5 words would be 120 orders, and a chain of `.*` between many words made
+ * PostgreSQL 18 run a search of 100 one-letter words for seconds).
+ */
 export const SEARCH_WORDS_ANY_ORDER = 4;
+
+/** The places of up to SEARCH_WORDS_ANY_ORDER words in a search: 1, 2, 3, 4. */
+const PLACES = Array.from({ length: SEARCH_WORDS_ANY_ORDER }, (_, i) => i + 1);
+
+/** Every order of 1 to SEARCH_WORDS_ANY_ORDER words, as the places of the words, one digit a word: "1", "12", "21", "123" … "4321". */
+const WORD_ORDERS: readonly string[] = (() => {
+  const orders = (places: number[]): string[][] => (places.length <= 1 ? [places.map(String)] : places.flatMap((p) => orders(places.filter((q) => q !== p)).map((rest) => [String(p), ...rest])));
+  return PLACES.flatMap((n) => orders(PLACES.slice(0, n)).map((order) => order.join('')));
+})();
 
 /**
  * The words of a search (`words`, an SQL array of the search key's words) as the alternatives of
  * a regular expression (no outer brackets): each order of the words, written one after another
  * with anything between them that ends where a word of a name starts (`.*` then one of
- * `WORD_START`'s marks), so "ann smi" is `ann.*[…]smi|smi.*[…]ann`. Every order up to
- * SEARCH_WORDS_ANY_ORDER words, the order typed beyond. The orders are built in SQL, by a recursive
- * query over the words' places, since the words are the database's keys of what was typed.
+ * `WORD_START`'s marks), so "ann smi" is `ann.*[…]smi|smi.*[…]ann`; up to SEARCH_WORDS_ANY_ORDER
+ * words, and beyond that the phrase as typed. The orders are the constant WORD_ORDERS, read for
+ * the words' count: PostgreSQL knows how many rows a constant array has, where a recursive query
+ * over the words' places was estimated at millions, which set off PostgreSQL 15's JIT compiler
+ * (130 ms to compile a statement that ran in 2 ms; the embedded PostgreSQL 18 has no JIT).
  */
 function wordOrders(words: RawBuilder<string[]>): RawBuilder<string> {
   const between = `.*[${NAME_SPACE}${APOSTROPHES}.-]`;
-  return sql<string>`(
-    with recursive ordered(places, pattern) as (
-      select array[i], ${regexLiteral(sql<string>`(${words})[i]`)} from generate_subscripts(${words}, 1) i
-        where cardinality(${words}) <= ${sql.lit(SEARCH_WORDS_ANY_ORDER)} or i = 1
-      union all
-      select places || i, pattern || ${between}::text || ${regexLiteral(sql<string>`(${words})[i]`)}
-        from ordered, generate_subscripts(${words}, 1) i
-        where i <> all (places) and (cardinality(${words}) <= ${sql.lit(SEARCH_WORDS_ANY_ORDER)} or i = cardinality(places) + 1)
-    )
-    select string_agg(pattern, '|') from ordered where cardinality(places) = cardinality(${words}))`;
+  const word = sql<string>`(${words})[substr(o, place, 1)::int]`;
+  const anyOrder = sql<string>`(
+    select string_agg((select string_agg(${regexLiteral(word)}, ${between}::text order by place)
+                       from unnest(${sql.lit(`{${PLACES.join(',')}}`)}::int[]) place where place <= length(o)), '|')
+    from unnest(${sql.lit(`{${WORD_ORDERS.join(',')}}`)}::text[]) o
+    where length(o) = cardinality(${words}))`;
+  return sql<string>`case when cardinality(${words}) <= ${sql.lit(SEARCH_WORDS_ANY_ORDER)} then ${anyOrder} else ${regexLiteral(sql<string>`array_to_string(${words}, ' ')`)} end`;
 }
 
 /** One result row: the customer and how it matched. */
@@ -172,7 +195,8 @@ const SEARCH = statement((term: string, afterMatch: number, afterId: number, lim
   // a word of it, each its own word, in any order ("smith ann" finds "Ann Smith"): one regular
   // expression, the alternatives of every order of the words (`wordOrders`), so that the name's
   // trigram index is read for all the words at once, as it was for the phrase before search-48.
-  const words = sql<string[]>`array_remove(regexp_split_to_array(${folded}, '[ ,]+'), '')`;
+  // once a statement (a scalar subquery: an InitPlan), however often the orders read it
+  const words = sql<string[]>`(select array_remove(regexp_split_to_array(${folded}, '[ ,]+'), ''))`;
   const nameMatches = sql`${NAME} ~ (${WORD_START} || '(' || ${wordOrders(words)} || ')')`;
   return sql<SearchRow>`
     select * from (
