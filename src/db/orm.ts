@@ -86,7 +86,7 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
         });
       },
       // pg-pool's hook, awaited before a new connection is lent (merged into the pool's options)
-      onConnect: (client: pg.ClientBase) => readCommitted(client, boundMs),
+      onConnect: (client: pg.ClientBase) => setUpSession(client, boundMs),
       // pg-pool: 0 turns its idle timer off; left out, it is 10 s (merged into the pool's options).
       idleTimeoutMillis: poolIdleMs,
       application_name: REQUEST_POOL_APPLICATION,
@@ -119,14 +119,19 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
 }
 
 /**
- * Makes every transaction on `client` READ COMMITTED, the isolation the gateway's SQL is written
- * for, whatever the database's or role's `default_transaction_isolation`: a conditional UPDATE that
+ * Sets up a new session on `client` (`SESSION_SET_UP`, one statement). Makes every transaction on
+ * it READ COMMITTED, the isolation the gateway's SQL is written for, whatever the database's or role's `default_transaction_isolation`: a conditional UPDATE that
  * waited for a row lock re-reads the row as committed and decides again (`available >= $n`, stock,
  * a lock's holder), and a statement after a lock sees what the lock's holder committed. Under
  * REPEATABLE READ or SERIALIZABLE those waits end in serialization failures instead, and every
  * request that met another on a row answered INTERNAL_SERVER_ERROR (hostile pass 9,
- * test/db/transaction-isolation.test.ts). A pool's `onConnect` hook: pg-pool sends it before it lends
- * a new connection, and ends (never lends) one that cannot take it.
+ * test/db/transaction-isolation.test.ts). And turns PostgreSQL's JIT compilation off for it (`jit
+ * = off`): a server built with LLVM (Debian's, most distributions') compiles a statement to machine
+ * code once its estimated cost passes `jit_above_cost`, which on the gateway's short statements
+ * costs more than it saves: a gift list read on tables too small for autovacuum to have analysed
+ * (estimated at ~440,000 from PostgreSQL's guess for an unanalysed table) took 29–38 ms with JIT
+ * on PostgreSQL 15, every read, and under 25 ms without (jit-48, docs/decisions.md). A pool's `onConnect` hook: pg-pool
+ * sends it before it lends a new connection, and ends (never lends) one that cannot take it.
  *
  * `boundMs` (the request pool's DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS; 0: none)
  * bounds its answer on the gateway's side: it runs before the pool's 'connect' event, so neither
@@ -134,13 +139,13 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
  * and a connection opened as the server froze held its caller (a request, a claim) and the pool's
  * close for the whole freeze (break-16). pg then destroys the socket and the pool drops it.
  */
-export async function readCommitted(client: pg.ClientBase, boundMs = 0): Promise<void> {
+export async function setUpSession(client: pg.ClientBase, boundMs = 0): Promise<void> {
   // pg reads `query_timeout` from a query's config too (client.js), which its types leave out
-  await client.query(boundMs > 0 ? ({ text: READ_COMMITTED, query_timeout: boundMs } as pg.QueryConfig) : READ_COMMITTED);
+  await client.query(boundMs > 0 ? ({ text: SESSION_SET_UP, query_timeout: boundMs } as pg.QueryConfig) : SESSION_SET_UP);
 }
 
-/** The statement `readCommitted` sends once on each new connection. */
-export const READ_COMMITTED = `set default_transaction_isolation = 'read committed'`;
+/** The statement `setUpSession` sends once on each new connection (two settings, one round trip: the simple query protocol takes both). */
+export const SESSION_SET_UP = `set default_transaction_isolation = 'read committed'; set jit = off`;
 
 /**
  * Select-list items that lift the request pool's `statement_timeout` and
@@ -372,7 +377,7 @@ export function lendNothingOnceClosing(pool: pg.Pool): void {
 /**
  * Makes `pool.connect` open another connection when the new one it was making is found gone before
  * it was lent (`connectionLost`: the server ended its session during its start-up or during the
- * statement the pool sends first, `readCommitted`; a failover, `pg_terminate_backend`, a proxy's
+ * statement the pool sends first, `setUpSession`; a failover, `pg_terminate_backend`, a proxy's
  * cut): nothing of the borrower's has run on it, so another connection is safe for a read and a
  * write alike. Up to the pool's `max` + 1 connects in all, as `retryLostReads` bounds its retries;
  * the last failure is marked (`markConnectLost`) so the request answers SERVICE_UNAVAILABLE
@@ -427,7 +432,7 @@ export const POOL_CLOSE_GRACE_MS = 1_000;
 export async function closeOrm(orm: MikroORM, graceMs: number = POOL_CLOSE_GRACE_MS): Promise<boolean> {
   const sockets = poolSockets.get(await requestPool(orm));
   if (!sockets) throw new Error('closeOrm: the ORM was not made by ormConfig (its pool has no PoolSockets)');
-  // past the grace, lent connections and ones still connecting (`readCommitted`) are cut
+  // past the grace, lent connections and ones still connecting (`setUpSession`) are cut
   return poolClosedWithin(sockets, orm.close(true), graceMs);
 }
 

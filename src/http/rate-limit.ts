@@ -7,7 +7,7 @@ import type { RateLimiterAbstract, RateLimiterRes as RateLimiterResClass } from 
 import type * as Flexible from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
-import { readCommitted } from '../db/orm.js';
+import { setUpSession } from '../db/orm.js';
 import type { Caller } from '../context.js';
 import { rateLimited } from '../graphql/errors.js';
 import { ipBudgetKey } from './limits.js';
@@ -127,7 +127,7 @@ export class RateLimits {
       max: 4,
       // DB_POOL_IDLE_MS as the request pool: pg-pool's 10 s default reopened sessions after every lull (pool-12).
       idleTimeoutMillis: config.dbPoolIdleMs,
-      onConnect: readCommitted,
+      onConnect: setUpSession,
       ...TCP_KEEPALIVE,
       connectionTimeoutMillis: config.dbTimeouts.acquireMs,
       statement_timeout: STORE_TIMEOUT_MS,

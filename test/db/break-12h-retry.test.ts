@@ -1,5 +1,5 @@
 import { ProfileDocument } from '../generated/graphql.js';
-import { READ_COMMITTED } from '../../src/db/orm.js';
+import { SESSION_SET_UP } from '../../src/db/orm.js';
 import { dataOf, ledgerViolations, startTestGateway, type GqlResult, type TestGateway } from '../support/gateway.js';
 import { endGatewaySessions, onADeadConnection } from '../support/dead-connection.js';
 import { answered } from '../support/locks.js';
@@ -95,8 +95,8 @@ describe('break-12h: the retry of a read meets a dead connection too', () => {
   });
 });
 
-/** The statement `readCommitted` sends on each new connection before the pool lends it. */
-const newConnectionSetUp = (text: string) => text === READ_COMMITTED;
+/** The statement `setUpSession` sends on each new connection before the pool lends it. */
+const newConnectionSetUp = (text: string) => text === SESSION_SET_UP;
 
 /**
  * break-27 (CI on a3b09f5: the parallel case above answered a query INTERNAL_SERVER_ERROR): a

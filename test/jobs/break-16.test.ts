@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import pino from 'pino';
-import { closeOrm, openOrm, READ_COMMITTED } from '../../src/db/orm.js';
+import { closeOrm, openOrm, SESSION_SET_UP } from '../../src/db/orm.js';
 import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
@@ -247,7 +247,7 @@ describe('the job runner’s probe, its pooled connection and its row lock (brea
     // the pool's open connection taken: the statement below needs a new one
     const held = await pool.connect();
     let heldOut = true;
-    const frozen = stopAt((text) => text === READ_COMMITTED);
+    const frozen = stopAt((text) => text === SESSION_SET_UP);
     try {
       const waiting = orm.em.getConnection().execute(`select 1 as one`);
       const pid = await within10s(frozen.pid, 'a new connection');

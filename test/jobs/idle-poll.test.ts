@@ -1,7 +1,7 @@
 import pg from 'pg';
 import pino from 'pino';
 import { ClockGuard } from '../../src/clock-guard.js';
-import { READ_COMMITTED } from '../../src/db/orm.js';
+import { SESSION_SET_UP } from '../../src/db/orm.js';
 import { query, sql } from '../../src/db/sql.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
 import { JOB_HANDLERS } from '../../src/jobs/registry.js';
@@ -174,7 +174,7 @@ describe('an idle instance’s job polling (idle-15)', () => {
     });
     // the wake-up after the commit (a NOTIFY here: no runner of this process is started) aside, and
     // the set-up of a connection the pool opens for the second tick (a runner's start no longer grows it: start-27)
-    expect(seen.filter((text) => !/pg_notify/.test(text) && text !== READ_COMMITTED)).toHaveLength(2);
+    expect(seen.filter((text) => !/pg_notify/.test(text) && text !== SESSION_SET_UP)).toHaveLength(2);
     expect(created.sort()).toEqual([0, 1]);
     expect(await jobsOfSlot()).toBe(1);
     expect(guards.map((g) => g.last?.skewed)).toEqual([false, false]);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { READ_COMMITTED } from '../../src/db/orm.js';
+import { SESSION_SET_UP } from '../../src/db/orm.js';
 import { currentRequestId } from '../../src/http/security.js';
 
 /** One statement a `pg` client sent: its text and its parameters (undefined when it had none). */
@@ -21,7 +21,7 @@ export interface SentStatement {
  * runs in the test's process), by wrapping `pg.Client.prototype.query` until `stop()`. `take()`
  * answers what was sent since the last `take()` (or since the start) and starts afresh. For tests
  * that count what one request costs in statements (issue 12). The statement a pooled connection
- * sends once when it opens (`READ_COMMITTED`) is no request's, and is left out.
+ * sends once when it opens (`SESSION_SET_UP`) is no request's, and is left out.
  */
 export function recordStatements(): { take(): SentStatement[]; stop(): void } {
   const original = pg.Client.prototype.query;
@@ -29,7 +29,7 @@ export function recordStatements(): { take(): SentStatement[]; stop(): void } {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string; values?: unknown[] } | undefined;
     const text = typeof config === 'string' ? config : config?.text;
-    if (text && text !== READ_COMMITTED) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values, client: this, requestId: currentRequestId() });
+    if (text && text !== SESSION_SET_UP) sent.push({ text, values: typeof config === 'string' ? (Array.isArray(args[1]) ? args[1] : undefined) : config?.values, client: this, requestId: currentRequestId() });
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   return {
