@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Gauge, type Metric } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { poolClosedWithin } from '../db/end-within.js';
+import { setUpSession } from '../db/orm.js';
 import { PoolSockets } from '../db/pool-sockets.js';
 import { TCP_KEEPALIVE } from '../db/keepalive.js';
 
@@ -226,6 +227,9 @@ export class QueueMetrics {
         // the pool then destroys it (the statement in flight), so a frozen server holds nothing
         query_timeout: QUEUE_METRICS_TIMEOUT_MS,
         application_name: METRICS_APPLICATION,
+        // read committed and without JIT, as the request pool's (jit-48): its grouped counts run at
+        // every scrape, and an estimate past jit_above_cost would compile them every time
+        onConnect: setUpSession,
         ...TCP_KEEPALIVE,
       });
       // a connection lost while idle (a restart, pg_terminate_backend): the next scrape opens another
