@@ -41,8 +41,12 @@ export type SearchTerm = { term: string; problem?: undefined } | { term?: undefi
 
 const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
 
-/** What parts the words of a search (search-48): spaces and commas ("Smith, Ann"). The statement parts the database's key of the search by the same marks. */
-const SEARCH_WORD_BREAKS = /[ ,]+/;
+/**
+ * What parts the words of a search (search-48): spaces and commas ("Smith, Ann"), as a regular
+ * expression's text that means the same in ECMAScript and PostgreSQL: `searchTermOf` parts the
+ * gateway's key by it, the statement the database's.
+ */
+const SEARCH_WORD_BREAKS = '[ ,]+';
 
 /**
  * The invisible characters that are part of what is written (hostile40), so a search may hold them:
@@ -80,7 +84,7 @@ export function searchTermOf(raw: string): SearchTerm {
   if (keyLength < SEARCH_MIN) {
     return { problem: `search must have at least ${SEARCH_MIN} characters besides accents and other combining marks (${shown(term)} has ${keyLength}): a shorter one would list most customers` };
   }
-  const longestWord = Math.max(...key.split(SEARCH_WORD_BREAKS).map((word) => [...word].length));
+  const longestWord = Math.max(...key.split(new RegExp(SEARCH_WORD_BREAKS)).map((word) => [...word].length));
   if (longestWord < SEARCH_MIN) {
     return { problem: `search must have a word of at least ${SEARCH_MIN} characters (${shown(term)} has none; words are parted by spaces and commas): single letters would list most customers` };
   }
@@ -120,11 +124,11 @@ function regexLiteral(text: RawBuilder<string>): RawBuilder<string> {
   return sql<string>`regexp_replace(${apostrophes}, '[ -]', ${`[${NAME_SPACE}-]+`}::text, 'g')`;
 }
 
-/**
- * Where a word of a name starts: the start of the name, or after white space (`NAME_SPACE`), a
- * hyphen, an apostrophe (`APOSTROPHES`) or a full stop ("Smith-Jones", "O'Brien", "J. Smith").
- */
-const WORD_START = `(^|[${NAME_SPACE}${APOSTROPHES}.-])`;
+/** What a word of a name follows, as a bracket expression: white space (`NAME_SPACE`), a hyphen, an apostrophe (`APOSTROPHES`) or a full stop ("Smith-Jones", "O'Brien", "J. Smith"). */
+const WORD_BREAK = `[${NAME_SPACE}${APOSTROPHES}.-]`;
+
+/** Where a word of a name starts: the start of the name, or after a `WORD_BREAK`. */
+const WORD_START = `(^|${WORD_BREAK})`;
 
 // The same expressions as the customer's search indexes (customer.entity.ts), so the planner can
 // use them: the externalId lowercased (PostgreSQL's lower(), the database's own case rules) in NFC,
@@ -174,7 +178,7 @@ const WORD_ORDERS: readonly string[] = (() => {
  * (130 ms to compile a statement that ran in 2 ms; the embedded PostgreSQL 18 has no JIT).
  */
 function wordOrders(words: RawBuilder<string[]>): RawBuilder<string> {
-  const between = `.*[${NAME_SPACE}${APOSTROPHES}.-]`;
+  const between = `.*${WORD_BREAK}`;
   const word = sql<string>`(${words})[substr(o, place, 1)::int]`;
   const anyOrder = sql<string>`(
     select string_agg((select string_agg(${regexLiteral(word)}, ${between}::text order by place)
@@ -195,8 +199,8 @@ const SEARCH = statement((term: string, afterMatch: number, afterId: number, lim
   // a word of it, each its own word, in any order ("smith ann" finds "Ann Smith"): one regular
   // expression, the alternatives of every order of the words (`wordOrders`), so that the name's
   // trigram index is read for all the words at once, as it was for the phrase before search-48.
-  // once a statement (a scalar subquery: an InitPlan), however often the orders read it
-  const words = sql<string[]>`(select array_remove(regexp_split_to_array(${folded}, '[ ,]+'), ''))`;
+  // The words are a scalar subquery, computed once a statement however often the orders read them.
+  const words = sql<string[]>`(select array_remove(regexp_split_to_array(${folded}, ${SEARCH_WORD_BREAKS}::text), ''))`;
   const nameMatches = sql`${NAME} ~ (${WORD_START} || '(' || ${wordOrders(words)} || ')')`;
   return sql<SearchRow>`
     select * from (

@@ -120,7 +120,8 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
 
 /**
  * Sets up a new session on `client` (`SESSION_SET_UP`, one statement). Makes every transaction on
- * it READ COMMITTED, the isolation the gateway's SQL is written for, whatever the database's or role's `default_transaction_isolation`: a conditional UPDATE that
+ * it READ COMMITTED, the isolation the gateway's SQL is written for, whatever the database's or
+ * role's `default_transaction_isolation`: a conditional UPDATE that
  * waited for a row lock re-reads the row as committed and decides again (`available >= $n`, stock,
  * a lock's holder), and a statement after a lock sees what the lock's holder committed. Under
  * REPEATABLE READ or SERIALIZABLE those waits end in serialization failures instead, and every
@@ -130,8 +131,9 @@ export function ormConfig({ url, poolMax, poolIdleMs = 0, timeouts, debug = fals
  * code once its estimated cost passes `jit_above_cost`, which on the gateway's short statements
  * costs more than it saves: a gift list read on tables too small for autovacuum to have analysed
  * (estimated at ~440,000 from PostgreSQL's guess for an unanalysed table) took 29–38 ms with JIT
- * on PostgreSQL 15, every read, and under 25 ms without (jit-48, docs/decisions.md). A pool's `onConnect` hook: pg-pool
- * sends it before it lends a new connection, and ends (never lends) one that cannot take it.
+ * on PostgreSQL 15, every read, and under 25 ms without (jit-48, docs/decisions.md). A pool's
+ * `onConnect` hook: pg-pool sends it before it lends a new connection, and ends (never lends) one
+ * that cannot take it.
  *
  * `boundMs` (the request pool's DB_STATEMENT_TIMEOUT_MS + DB_CLIENT_TIMEOUT_MARGIN_MS; 0: none)
  * bounds its answer on the gateway's side: it runs before the pool's 'connect' event, so neither
