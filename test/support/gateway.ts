@@ -368,8 +368,11 @@ async function startTestGatewayNow(env: Record<string, string>, options: TestGat
   // tableSnapshot's union over every table (twice per refusal asserted, hundreds of times a run) as a
   // Gather of a Parallel Append, whose worker launches were most of its time: ~300 ms a snapshot at
   // load ~14, ~65 ms without (its execution 170–250 ms → 9 ms; suite-13). Only these sessions:
-  // the gateway's own connections keep the server's settings, parallel plans included.
-  const sqlPool = testPool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION, options: '-c max_parallel_workers_per_gather=0' });
+  // the gateway's own connections keep the server's settings, parallel plans included. Without JIT
+  // as well, as the gateway's own sessions (jit-48): with DATABASE_URL on a server built with LLVM
+  // (this machine's PostgreSQL 15), the ledger invariants' check after every test was estimated
+  // past jit_above_cost and compiled each time (60-100 ms a check).
+  const sqlPool = testPool({ connectionString: database.url, max: 2, application_name: TEST_SQL_APPLICATION, options: '-c max_parallel_workers_per_gather=0 -c jit=off' });
 
   /** Per API key: the hashes already on its partner's list (registered by `gql` or `register`). */
   const registeredFor = new Map<string, Set<string>>();
