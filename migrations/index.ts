@@ -80,6 +80,7 @@ import { Migration20261206190000 } from './Migration20261206190000.js';
 import { Migration20261206200000 } from './Migration20261206200000.js';
 import { Migration20261206200100 } from './Migration20261206200100.js';
 import { Migration20261206200200 } from './Migration20261206200200.js';
+import { Migration20261207010000 } from './Migration20261207010000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -165,4 +166,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206200000', class: Migration20261206200000 },
   { name: 'Migration20261206200100', class: Migration20261206200100 },
   { name: 'Migration20261206200200', class: Migration20261206200200 },
+  { name: 'Migration20261207010000', class: Migration20261207010000 },
 ];

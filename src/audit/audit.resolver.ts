@@ -6,6 +6,7 @@ import { requireStaff } from '../graphql/guards.js';
 import { decodeGlobalId, nodeKeyOf, toGlobalId } from '../graphql/ids.js';
 import { Node } from '../graphql/node.js';
 import { nodeOf } from '../graphql/node.resolver.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
 import { refuseBlankArgument } from '../graphql/validation.js';
 import { auditPage, type AuditFilter, type AuditRow } from './audit.service.js';
 import { AuditEntry, AuditEntryConnection } from './audit.types.js';
@@ -17,7 +18,7 @@ const FILTER_TEXT_MAX = 320;
 export class AuditResolver {
   @Query(() => AuditEntryConnection, {
     description:
-      'Staff: every staff change, newest first; with `about`, `actor` or `action`, only the changes that match all those given (audit-46). A cursor is a place in the log (entries older than it), whichever filters read it. Blank `actor` or `action`, or over 320 characters, or an `about` that is no global id: BAD_USER_INPUT.',
+      'Staff: every staff change, newest first; with `about`, `actor`, `action`, `from` or `to`, only the changes that match all those given (audit-46, audit-49). Newest first is the order the changes were committed in; with `from` or `to`, the order of their `at` (then the order committed in). A cursor is a place in the log (entries older than it), whichever filters read it. Blank `actor` or `action`, or over 320 characters, an `about` that is no global id, or a `to` not after `from`: BAD_USER_INPUT.',
   })
   async auditLog(
     @Args() args: PageArgs,
@@ -25,6 +26,8 @@ export class AuditResolver {
     @Arg('about', () => ID, { nullable: true, description: 'Only the changes to this object (its global id: a customer, store, offer (any of its versions), listing, campaign, partner, webhook endpoint…); a customer\'s include those to the offers in their wallet (a replacement).' }) about?: string | null,
     @Arg('actor', () => String, { nullable: true, description: 'Only the changes made by this actor, exactly as entries record it (`staff:<sub>` for an operator).' }) actor?: string | null,
     @Arg('action', () => String, { nullable: true, description: 'Only the changes of this action, exactly as entries record it (the mutation\'s name: `updateCustomer`, `removeListing`…); one never recorded answers an empty list.' }) action?: string | null,
+    @Arg('from', () => DateTimeScalar, { nullable: true, description: 'Only the changes made at or after this instant (`at`).' }) from?: Date | null,
+    @Arg('to', () => DateTimeScalar, { nullable: true, description: 'Only the changes made before this instant (`at`); after `from` when both are given.' }) to?: Date | null,
   ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');
@@ -36,6 +39,9 @@ export class AuditResolver {
       if ([...value].length > FILTER_TEXT_MAX) throw badInput(`${name} must have at most ${FILTER_TEXT_MAX} characters`, name);
       filter[name] = value;
     }
+    if (from != null && to != null && from >= to) throw badInput('to must be after from', 'to');
+    if (from != null) filter.from = from;
+    if (to != null) filter.to = to;
     return connectionOf(await auditPage(ctx.em, page, filter), page, (a) => [a.id]);
   }
 

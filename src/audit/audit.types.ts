@@ -20,7 +20,7 @@ export class AuditEntry extends Node {
   @Field(() => JSONScalar, { nullable: true })
   details!: unknown;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When the change was made, by the gateway's clock: what auditLog's `from` and `to` read." })
   at!: Date;
 }
 

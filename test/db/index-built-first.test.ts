@@ -35,6 +35,7 @@ describe('an index built by hand before the upgrade', () => {
       `alter table "audit_entry" add column "customer_id" bigint null; create index concurrently "audit_entry_customer_idx" on "audit_entry" ("customer_id", "id") where customer_id is not null`,
     ],
     ['Migration20261206200100', `create index concurrently "customer_name_words_idx" on "customer" using gin (search_name(name) gin_trgm_ops)`],
+    ['Migration20261207010000', `create index concurrently "audit_entry_at_idx" on "audit_entry" ("at", "id")`],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

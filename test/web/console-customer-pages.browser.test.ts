@@ -170,4 +170,55 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     expect(await page.getByTestId('audit-filters').count()).toBe(0);
     await page.close();
   }, 120_000);
+
+  // audit-49: the log had no time filter; a day months back was Show older, page after page from today
+  test('the log of chosen days: From and Through keep the other filters, the line names the days, Back keeps them, and a last day before the first is said so', async () => {
+    const { t } = started.web;
+    const actor = `staff:${unique('days')}`;
+    await t.sql(
+      `insert into audit_entry (actor, action, target, reason, at) values
+         ($1, 'adjustPoints', 'PointCurrency:PTS', 'before the days', '2031-03-01T23:59:59.999Z'),
+         ($1, 'adjustPoints', 'PointCurrency:PTS', 'first day', '2031-03-02T00:00:00Z'),
+         ($1, 'createOffer', 'PointCurrency:PTS', 'last day', '2031-03-03T23:59:59.999Z'),
+         ($1, 'adjustPoints', 'PointCurrency:PTS', 'after the days', '2031-03-04T00:00:00Z')`,
+      [actor],
+    );
+    const page = await started.web.consoleAsOperator('Audit log');
+    await page.goto(`/console/audit?actor=${encodeURIComponent(actor)}`);
+    const rows = page.getByTestId('audit-row');
+    const reasons = async () => Promise.all((await rows.all()).map(async (r) => (await r.getByRole('cell').allInnerTexts())[4]));
+    await rows.nth(3).waitFor();
+    await page.getByLabel('From (UTC day; empty: from the first change)').fill('2031-03-02');
+    await page.getByLabel('Through (UTC day; empty: to the latest)').fill('2031-03-03');
+    await page.getByRole('button', { name: 'Show these days' }).click();
+    const filters = page.getByTestId('audit-filters');
+    await filters.filter({ hasText: `Showing only the changes by ${actor} made from 2 Mar 2031 through 3 Mar 2031 (UTC).` }).waitFor();
+    expect(await reasons()).toEqual(['last day', 'first day']);
+    expect(new URL(page.url()).search).toBe(`?actor=${encodeURIComponent(actor)}&from=2031-03-02&through=2031-03-03`);
+    // a click on an Action narrows the days' changes further; the days stay in the form
+    await rows.filter({ hasText: 'first day' }).getByRole('link', { name: 'adjustPoints' }).click();
+    await filters.filter({ hasText: `by ${actor} of adjustPoints made from 2 Mar 2031 through 3 Mar 2031 (UTC).` }).waitFor();
+    expect(await reasons()).toEqual(['first day']);
+    expect(await page.getByLabel('Through (UTC day; empty: to the latest)').inputValue()).toBe('2031-03-03');
+    // Back: the two days again
+    await page.goBack();
+    await filters.filter({ hasText: `Showing only the changes by ${actor} made from` }).waitFor();
+    await rows.nth(1).waitFor();
+    expect(await reasons()).toEqual(['last day', 'first day']);
+    // one bound only: from a day on
+    await page.getByLabel('Through (UTC day; empty: to the latest)').fill('');
+    await page.getByRole('button', { name: 'Show these days' }).click();
+    await filters.filter({ hasText: `by ${actor} made on or after 2 Mar 2031 (UTC).` }).waitFor();
+    await rows.nth(2).waitFor();
+    expect(await reasons()).toEqual(['after the days', 'last day', 'first day']);
+    // a last day before the first: said so, and no list
+    await page.getByLabel('Through (UTC day; empty: to the latest)').fill('2031-03-01');
+    await page.getByRole('button', { name: 'Show these days' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The last day is before the first day' }).waitFor();
+    expect(await rows.count()).toBe(0);
+    // an address whose day is no day of the calendar (an edited link): the API's refusal, with the way back
+    await page.goto(`/console/audit?actor=${encodeURIComponent(actor)}&from=2031-02-30`);
+    await page.getByRole('alert').filter({ hasText: "The audit log cannot read this address's filter (" }).waitFor();
+    await page.close();
+  }, 120_000);
 });

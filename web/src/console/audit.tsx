@@ -1,17 +1,51 @@
 import { useQuery } from '@apollo/client/react';
-import type { ReactNode } from 'react';
-import { Link, useSearch } from 'wouter';
+import type { FormEvent, ReactNode } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, formatInstant, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { DataTable, formatDate, formatInstant, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAuditLogDocument, ConsoleAuditSubjectDocument, type AuditObjectFragment } from './gql/graphql';
 import { detailText } from './audit-details';
-import { APP } from './shell';
+import { APP, Field, text } from './shell';
 
 /** What an entry was made to, as the API reads it now (`AuditEntry.about`); null when it names nothing the API has an id for. */
 type About = AuditObjectFragment;
 
-/** The audit log's filters (audit-46), as the address's query holds them: `?about=<global id>&actor=…&action=…`. */
-export type AuditFilters = { about?: string; actor?: string; action?: string };
+/**
+ * The audit log's filters (audit-46, audit-49), as the address's query holds them:
+ * `?about=<global id>&actor=…&action=…&from=YYYY-MM-DD&through=YYYY-MM-DD`, the last two UTC days
+ * (`through` the last day shown, as a store's "Last day open").
+ */
+export type AuditFilters = { about?: string; actor?: string; action?: string; from?: string; through?: string };
+
+/** The first instant of a UTC day written `YYYY-MM-DD` (ISO 8601), or null when it is no day of the calendar ("2026-02-30", "yesterday"). */
+function dayStart(day: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  const start = new Date(`${day}T00:00:00.000Z`);
+  return !Number.isNaN(start.getTime()) && start.toISOString().startsWith(day) ? start : null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The API's window (`auditLog(from:, to:)`, [from, to)) of the days the address holds: `from`
+ * at its day's first instant, `to` at the first instant after the `through` day. A value that is
+ * no day is sent as written, for the API to refuse (the page then says the address's filter
+ * cannot be read, as it does for an `about` that is no id).
+ */
+function windowOf(filters: AuditFilters): { from?: string; to?: string } {
+  const from = filters.from ? (dayStart(filters.from)?.toISOString() ?? filters.from) : undefined;
+  const through = filters.through ? dayStart(filters.through) : null;
+  const to = filters.through ? (through ? new Date(through.getTime() + DAY_MS).toISOString() : filters.through) : undefined;
+  return { from, to };
+}
+
+/** The days shown, in words for the filter line: "made on 2 Dec 2026", "made from 1 Dec 2026 through 3 Dec 2026", "made on or after 1 Dec 2026" (UTC). */
+function daysText({ from, through }: AuditFilters): string {
+  const day = (d: string) => formatDate(`${d}T00:00:00.000Z`);
+  if (from && through) return from === through ? ` made on ${day(from)} (UTC)` : ` made from ${day(from)} through ${day(through)} (UTC)`;
+  if (from) return ` made on or after ${day(from)} (UTC)`;
+  return through ? ` made on or before ${day(through)} (UTC)` : '';
+}
 
 /** The console's address of the audit log narrowed to `filters` (those given; none: the whole log). */
 export function auditPath(filters: AuditFilters): string {
@@ -71,11 +105,15 @@ export function AuditLog() {
   const params = new URLSearchParams(search);
   // blank is no filter (an address ending `?action=` or `?action=%20` lists everything, as the API refuses a blank one)
   const param = (name: string) => params.get(name)?.trim() || undefined;
-  const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action') };
-  const query = useQuery(ConsoleAuditLogDocument, { variables: filters, fetchPolicy: 'network-only' });
+  const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action'), from: param('from'), through: param('through') };
+  const days = { from: filters.from && dayStart(filters.from), through: filters.through && dayStart(filters.through) };
+  // a last day before the first: nothing to ask the API, whose words ("to must be after from") name no field of this page
+  const backwards = !!(days.from && days.through && days.through < days.from);
+  const { about, actor, action } = filters;
+  const query = useQuery(ConsoleAuditLogDocument, { variables: { about, actor, action, ...windowOf(filters) }, fetchPolicy: 'network-only', skip: backwards });
   const { data, error, fetchMore } = query;
-  const page = data?.auditLog;
-  const filtered = !!(filters.about || filters.actor || filters.action);
+  const page = backwards ? undefined : data?.auditLog;
+  const filtered = !!(filters.about || filters.actor || filters.action || filters.from || filters.through);
   // The object filtered to, named as its own entries name it: an offer as it is now, though the
   // address names an older version of it. Else as read on its own (ConsoleAuditSubject): a
   // customer's page also holds their wallet offers' entries (audit-47), and may show none of
@@ -88,7 +126,7 @@ export function AuditLog() {
   const first = edges[0]?.node;
   const aboutText = own ? onText(own) : ((subject && aboutLabel(subject)) ?? (first ? onText(first) : 'this object'));
   // the line is a status, read out again at each change of its text: drawn once both reads have answered
-  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined);
+  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined || backwards);
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -96,21 +134,25 @@ export function AuditLog() {
       <PageTitle app={APP} key={search}>
         Audit log
       </PageTitle>
+      <DaysForm key={`days-${search}`} filters={filters} />
       {filtered && settled ? (
         <p role="status" data-testid="audit-filters">
           Showing only the changes
           {filters.about ? ` to ${aboutText}` : ''}
           {filters.actor ? ` by ${filters.actor}` : ''}
-          {filters.action ? ` of ${filters.action}` : ''}. <Link href="/audit">Show all changes</Link>
+          {filters.action ? ` of ${filters.action}` : ''}
+          {daysText(filters)}. <Link href="/audit">Show all changes</Link>
         </p>
       ) : null}
-      {error && problemOf(error).code === 'BAD_USER_INPUT' ? (
+      {backwards ? (
+        <p role="alert">The last day is before the first day: no change can be in that window. Choose the days again.</p>
+      ) : error && problemOf(error).code === 'BAD_USER_INPUT' ? (
         // an address whose filter the API refuses (an edited or truncated link): no form to mend, so say what the address holds
         <p role="alert">The audit log cannot read this address's filter ({problemOf(error).detail}). <Link href="/audit">Show all changes</Link></p>
       ) : (
         <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       )}
-      {!page && !error ? <Loading what="the audit log" /> : null}
+      {!page && !error && !backwards ? <Loading what="the audit log" /> : null}
       {page ? (
         <DataTable
           label="Audit log"
@@ -167,6 +209,31 @@ function Details({ details }: { details: unknown }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * The days to show (audit-49): the first and the last UTC day, either left empty for no bound. It
+ * keeps the other filters on; "Show these days" puts the days in the address (so Back and a shared
+ * link keep them), and empty fields take them off.
+ */
+function DaysForm({ filters }: { filters: AuditFilters }) {
+  const [, navigate] = useLocation();
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    navigate(auditPath({ ...filters, from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-label="Days to show">
+      <div className="row">
+        <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" defaultValue={filters.from} />
+        <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" defaultValue={filters.through} />
+      </div>
+      <p>
+        <button type="submit">Show these days</button>
+      </p>
+    </form>
   );
 }
 
