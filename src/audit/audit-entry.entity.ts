@@ -14,8 +14,13 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Index({ name: 'audit_entry_action_idx', properties: ['action', 'id'] })
 @Index({ name: 'audit_entry_actor_action_idx', properties: ['actor', 'action', 'id'] })
 // A customer's wallet offers' entries, for the log about the customer (audit-47, Migration20261206190000)
-// The audit log of a time window, newest first by time (audit-49, Migration20261207010000)
+// The audit log of a time window, newest first by time (audit-49, Migration20261207010000), and with each filter (Migration20261207010100)
 @Index({ name: 'audit_entry_at_idx', properties: ['at', 'id'] })
+@Index({ name: 'audit_entry_target_at_idx', properties: ['target', 'at', 'id'] })
+@Index({ name: 'audit_entry_customer_at_idx', expression: 'create index audit_entry_customer_at_idx on audit_entry (customer_id, at, id) where customer_id is not null' })
+@Index({ name: 'audit_entry_actor_at_idx', properties: ['actor', 'at', 'id'] })
+@Index({ name: 'audit_entry_action_at_idx', properties: ['action', 'at', 'id'] })
+@Index({ name: 'audit_entry_actor_action_at_idx', properties: ['actor', 'action', 'at', 'id'] })
 @Index({ name: 'audit_entry_customer_idx', expression: 'create index audit_entry_customer_idx on audit_entry (customer_id, id) where customer_id is not null' })
 export class AuditEntry {
   [EntityName]?: 'AuditEntry';

@@ -26,8 +26,8 @@ export class AuditResolver {
     @Arg('about', () => ID, { nullable: true, description: 'Only the changes to this object (its global id: a customer, store, offer (any of its versions), listing, campaign, partner, webhook endpoint…); a customer\'s include those to the offers in their wallet (a replacement).' }) about?: string | null,
     @Arg('actor', () => String, { nullable: true, description: 'Only the changes made by this actor, exactly as entries record it (`staff:<sub>` for an operator).' }) actor?: string | null,
     @Arg('action', () => String, { nullable: true, description: 'Only the changes of this action, exactly as entries record it (the mutation\'s name: `updateCustomer`, `removeListing`…); one never recorded answers an empty list.' }) action?: string | null,
-    @Arg('from', () => DateTimeScalar, { nullable: true, description: 'Only the changes made at or after this instant (`at`).' }) from?: Date | null,
-    @Arg('to', () => DateTimeScalar, { nullable: true, description: 'Only the changes made before this instant (`at`); after `from` when both are given.' }) to?: Date | null,
+    @Arg('from', () => DateTimeScalar, { nullable: true, description: 'Only the changes made at or after this instant (`at`), read to the millisecond (finer digits are cut, as the gateway records `at`).' }) from?: Date | null,
+    @Arg('to', () => DateTimeScalar, { nullable: true, description: 'Only the changes made before this instant (`at`), read to the millisecond; after `from` when both are given.' }) to?: Date | null,
   ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');

@@ -121,8 +121,12 @@ export type AuditFilter = { target?: string; customer?: number; actor?: string; 
  *
  * With `from` or `to` (audit-49) the order is the entries' time, then id (`at desc, id desc`),
  * and the cursor's entry is the place in that order: the entries before it in time, or at its
- * time with a lower id. The order is the time's because `audit_entry_at_idx` (at, id,
- * Migration20261207010000) can then be read backwards from the window's end and stop at a page;
+ * time with a lower id. The order is the time's because an index of the time can then be read
+ * backwards from the window's end and stop at a page: `audit_entry_at_idx` (at, id,
+ * Migration20261207010000), or with a filter the index of its value then the time
+ * (`audit_entry_target_at_idx`, `…_customer_at_idx`, `…_actor_at_idx`, `…_action_at_idx`,
+ * `…_actor_action_at_idx`, Migration20261207010100), so a value whose entries all lie outside
+ * the window (a new hire's) is not found by reading the window through;
  * in id order a window far back read every later entry first, since nothing ties an entry's id to
  * its time (the clock is the gateway's, which operators and tests move, and concurrent changes
  * take ids in commit order). Without a time filter the order stays the ids' (the order changes

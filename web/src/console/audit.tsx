@@ -25,24 +25,33 @@ function dayStart(day: string): Date | null {
 }
 
 const DAY_MS = 86_400_000;
+/** The API's last instant (DateTime's range ends in 9999): a Through day of 31 Dec 9999 sends no `to`, which is the same window. */
+const LAST_DAY = '9999-12-31';
+
+/** The days the address holds, read (`dayStart`): each null when not given; `unreadable` names a field whose text is no day of the calendar. */
+type Days = { from: Date | null; through: Date | null; unreadable: { field: 'From' | 'Through'; text: string } | null };
+
+function daysOf(filters: AuditFilters): Days {
+  const read = (text: string | undefined) => (text ? dayStart(text) : null);
+  const from = read(filters.from);
+  const through = read(filters.through);
+  const unreadable = filters.from && !from ? { field: 'From' as const, text: filters.from } : filters.through && !through ? { field: 'Through' as const, text: filters.through } : null;
+  return { from, through, unreadable };
+}
 
 /**
- * The API's window (`auditLog(from:, to:)`, [from, to)) of the days the address holds: `from`
- * at its day's first instant, `to` at the first instant after the `through` day. A value that is
- * no day is sent as written, for the API to refuse (the page then says the address's filter
- * cannot be read, as it does for an `about` that is no id).
+ * The API's window (`auditLog(from:, to:)`, [from, to)) of the days read: `from` at its day's
+ * first instant, `to` at the first instant after the `through` day (none after the API's last day).
  */
-function windowOf(filters: AuditFilters): { from?: string; to?: string } {
-  const from = filters.from ? (dayStart(filters.from)?.toISOString() ?? filters.from) : undefined;
-  const through = filters.through ? dayStart(filters.through) : null;
-  const to = filters.through ? (through ? new Date(through.getTime() + DAY_MS).toISOString() : filters.through) : undefined;
-  return { from, to };
+function windowOf(days: Days): { from?: string; to?: string } {
+  const to = days.through && days.through.toISOString().slice(0, 10) !== LAST_DAY ? new Date(days.through.getTime() + DAY_MS).toISOString() : undefined;
+  return { from: days.from?.toISOString(), to };
 }
 
 /** The days shown, in words for the filter line: "made on 2 Dec 2026", "made from 1 Dec 2026 through 3 Dec 2026", "made on or after 1 Dec 2026" (UTC). */
-function daysText({ from, through }: AuditFilters): string {
-  const day = (d: string) => formatDate(`${d}T00:00:00.000Z`);
-  if (from && through) return from === through ? ` made on ${day(from)} (UTC)` : ` made from ${day(from)} through ${day(through)} (UTC)`;
+function daysText({ from, through }: Days): string {
+  const day = (d: Date) => formatDate(d.toISOString());
+  if (from && through) return from.getTime() === through.getTime() ? ` made on ${day(from)} (UTC)` : ` made from ${day(from)} through ${day(through)} (UTC)`;
   if (from) return ` made on or after ${day(from)} (UTC)`;
   return through ? ` made on or before ${day(through)} (UTC)` : '';
 }
@@ -106,13 +115,19 @@ export function AuditLog() {
   // blank is no filter (an address ending `?action=` or `?action=%20` lists everything, as the API refuses a blank one)
   const param = (name: string) => params.get(name)?.trim() || undefined;
   const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action'), from: param('from'), through: param('through') };
-  const days = { from: filters.from && dayStart(filters.from), through: filters.through && dayStart(filters.through) };
-  // a last day before the first: nothing to ask the API, whose words ("to must be after from") name no field of this page
-  const backwards = !!(days.from && days.through && days.through < days.from);
+  const days = daysOf(filters);
+  // Days this page cannot ask for, said in its own words without asking the API (whose words name
+  // `to`, no field of this page): a last day before the first, or an address's day that is no day
+  // of the calendar (an edited link: "2026-12-2", "2031-02-30").
+  const daysProblem = days.unreadable
+    ? `The address's ${days.unreadable.field} day, “${days.unreadable.text}”, is no day of the calendar (written YYYY-MM-DD).`
+    : days.from && days.through && days.through < days.from
+      ? 'The last day is before the first day: no change can be in that window. Choose the days again.'
+      : null;
   const { about, actor, action } = filters;
-  const query = useQuery(ConsoleAuditLogDocument, { variables: { about, actor, action, ...windowOf(filters) }, fetchPolicy: 'network-only', skip: backwards });
+  const query = useQuery(ConsoleAuditLogDocument, { variables: { about, actor, action, ...windowOf(days) }, fetchPolicy: 'network-only', skip: !!daysProblem });
   const { data, error, fetchMore } = query;
-  const page = backwards ? undefined : data?.auditLog;
+  const page = daysProblem ? undefined : data?.auditLog;
   const filtered = !!(filters.about || filters.actor || filters.action || filters.from || filters.through);
   // The object filtered to, named as its own entries name it: an offer as it is now, though the
   // address names an older version of it. Else as read on its own (ConsoleAuditSubject): a
@@ -126,7 +141,7 @@ export function AuditLog() {
   const first = edges[0]?.node;
   const aboutText = own ? onText(own) : ((subject && aboutLabel(subject)) ?? (first ? onText(first) : 'this object'));
   // the line is a status, read out again at each change of its text: drawn once both reads have answered
-  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined || backwards);
+  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined);
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -141,18 +156,20 @@ export function AuditLog() {
           {filters.about ? ` to ${aboutText}` : ''}
           {filters.actor ? ` by ${filters.actor}` : ''}
           {filters.action ? ` of ${filters.action}` : ''}
-          {daysText(filters)}. <Link href="/audit">Show all changes</Link>
+          {daysText(days)}. <Link href="/audit">Show all changes</Link>
         </p>
       ) : null}
-      {backwards ? (
-        <p role="alert">The last day is before the first day: no change can be in that window. Choose the days again.</p>
+      {daysProblem ? (
+        <p role="alert">
+          {daysProblem} <Link href="/audit">Show all changes</Link>
+        </p>
       ) : error && problemOf(error).code === 'BAD_USER_INPUT' ? (
         // an address whose filter the API refuses (an edited or truncated link): no form to mend, so say what the address holds
         <p role="alert">The audit log cannot read this address's filter ({problemOf(error).detail}). <Link href="/audit">Show all changes</Link></p>
       ) : (
         <ProblemAlert problem={error ? problemOf(error) : null} onRetry={retryOf(query)} />
       )}
-      {!page && !error && !backwards ? <Loading what="the audit log" /> : null}
+      {!page && !error && !daysProblem ? <Loading what="the audit log" /> : null}
       {page ? (
         <DataTable
           label="Audit log"
@@ -227,8 +244,8 @@ function DaysForm({ filters }: { filters: AuditFilters }) {
   return (
     <form className="card" onSubmit={submit} aria-label="Days to show">
       <div className="row">
-        <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" defaultValue={filters.from} />
-        <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" defaultValue={filters.through} />
+        <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.from} />
+        <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.through} />
       </div>
       <p>
         <button type="submit">Show these days</button>
