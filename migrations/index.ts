@@ -82,6 +82,7 @@ import { Migration20261206200100 } from './Migration20261206200100.js';
 import { Migration20261206200200 } from './Migration20261206200200.js';
 import { Migration20261207010000 } from './Migration20261207010000.js';
 import { Migration20261207010100 } from './Migration20261207010100.js';
+import { Migration20261207010200 } from './Migration20261207010200.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -169,4 +170,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206200200', class: Migration20261206200200 },
   { name: 'Migration20261207010000', class: Migration20261207010000 },
   { name: 'Migration20261207010100', class: Migration20261207010100 },
+  { name: 'Migration20261207010200', class: Migration20261207010200 },
 ];

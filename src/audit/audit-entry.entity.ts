@@ -21,6 +21,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Index({ name: 'audit_entry_actor_at_idx', properties: ['actor', 'at', 'id'] })
 @Index({ name: 'audit_entry_action_at_idx', properties: ['action', 'at', 'id'] })
 @Index({ name: 'audit_entry_actor_action_at_idx', properties: ['actor', 'action', 'at', 'id'] })
+// The changes whose reason holds some words, case and accents aside (audit-49b, Migration20261207010200)
+@Index({ name: 'audit_entry_reason_key_idx', expression: 'create index audit_entry_reason_key_idx on audit_entry using gin (search_key(reason) gin_trgm_ops) where reason is not null' })
 @Index({ name: 'audit_entry_customer_idx', expression: 'create index audit_entry_customer_idx on audit_entry (customer_id, id) where customer_id is not null' })
 export class AuditEntry {
   [EntityName]?: 'AuditEntry';

@@ -11,14 +11,17 @@ import { refuseBlankArgument } from '../graphql/validation.js';
 import { auditPage, type AuditFilter, type AuditRow } from './audit.service.js';
 import { AuditEntry, AuditEntryConnection } from './audit.types.js';
 
-/** The longest `actor` or `action` a filter takes: longer than any the gateway records (an actor is `staff:<sub>`, `partner:<id>` or `system:<job>`). */
+/** The longest `actor`, `action` or `reason` a filter takes: longer than any the gateway records (an actor is `staff:<sub>`, `partner:<id>` or `system:<job>`; a reason at most 500 characters, a search of one a part of it). */
 const FILTER_TEXT_MAX = 320;
+
+/** The fewest characters a `reason` search takes: the trigram index it reads needs three (audit-49b). */
+const REASON_SEARCH_MIN = 3;
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {
   @Query(() => AuditEntryConnection, {
     description:
-      'Staff: every staff change, newest first; with `about`, `actor`, `action`, `from` or `to`, only the changes that match all those given (audit-46, audit-49). Newest first is the order the changes were committed in; with `from` or `to`, the order of their `at` (then the order committed in). A cursor is a place in the log (entries older than it), whichever filters read it. Blank `actor` or `action`, or over 320 characters, an `about` that is no global id, or a `to` not after `from`: BAD_USER_INPUT.',
+      'Staff: every staff change, newest first; with `about`, `actor`, `action`, `from`, `to` or `reason`, only the changes that match all those given (audit-46, audit-49). Newest first is the order the changes were committed in; with `from` or `to`, the order of their `at` (then the order committed in). A cursor is a place in the log (entries older than it), whichever filters read it. Blank `actor`, `action` or `reason`, or over 320 characters, a `reason` under 3, an `about` that is no global id, or a `to` not after `from`: BAD_USER_INPUT.',
   })
   async auditLog(
     @Args() args: PageArgs,
@@ -28,17 +31,23 @@ export class AuditResolver {
     @Arg('action', () => String, { nullable: true, description: 'Only the changes of this action, exactly as entries record it (the mutation\'s name: `updateCustomer`, `removeListing`…); one never recorded answers an empty list.' }) action?: string | null,
     @Arg('from', () => DateTimeScalar, { nullable: true, description: 'Only the changes made at or after this instant (`at`), read to the millisecond (finer digits are cut, as the gateway records `at`).' }) from?: Date | null,
     @Arg('to', () => DateTimeScalar, { nullable: true, description: 'Only the changes made before this instant (`at`), read to the millisecond; after `from` when both are given.' }) to?: Date | null,
+    @Arg('reason', () => String, {
+      nullable: true,
+      description: 'Only the changes whose reason holds this text anywhere, case and accents aside ("stolen" finds "Card reported STOLEN"; `%` and `_` are themselves); at least 3 characters, at most 320.',
+    })
+    reason?: string | null,
   ) {
     requireStaff(ctx);
     const page = pageOf(args, ctx.config.maxPageSize, 'AuditEntry');
     const filter: AuditFilter = {};
     if (about != null) Object.assign(filter, await auditTargetOf(ctx, about));
-    for (const [name, value] of [['actor', actor], ['action', action]] as const) {
+    for (const [name, value] of [['actor', actor], ['action', action], ['reason', reason]] as const) {
       if (value == null) continue;
       refuseBlankArgument(value, name);
       if ([...value].length > FILTER_TEXT_MAX) throw badInput(`${name} must have at most ${FILTER_TEXT_MAX} characters`, name);
       filter[name] = value;
     }
+    if (reason != null && [...reason.trim()].length < REASON_SEARCH_MIN) throw badInput(`reason must have at least ${REASON_SEARCH_MIN} characters to search for`, 'reason');
     if (from != null && to != null && from >= to) throw badInput('to must be after from', 'to');
     if (from != null) filter.from = from;
     if (to != null) filter.to = to;

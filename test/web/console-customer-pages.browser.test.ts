@@ -172,7 +172,7 @@ describe('console: a customer’s wallet past its first page, read again', () =>
   }, 120_000);
 
   // audit-49: the log had no time filter; a day months back was Show older, page after page from today
-  test('the log of chosen days: From and Through keep the other filters, the line names the days, Back keeps them, and a last day before the first is said so', async () => {
+  test('the log of chosen days and reasons: From, Through and Reason keep the other filters, the line names them, Back keeps them, and a last day before the first is said so', async () => {
     const { t } = started.web;
     const actor = `staff:${unique('days')}`;
     await t.sql(
@@ -190,7 +190,7 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await rows.nth(3).waitFor();
     await page.getByLabel('From (UTC day; empty: from the first change)').fill('2031-03-02');
     await page.getByLabel('Through (UTC day; empty: to the latest)').fill('2031-03-03');
-    await page.getByRole('button', { name: 'Show these days' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     const filters = page.getByTestId('audit-filters');
     await filters.filter({ hasText: `Showing only the changes by ${actor} made from 2 Mar 2031 through 3 Mar 2031 (UTC).` }).waitFor();
     expect(await reasons()).toEqual(['last day', 'first day']);
@@ -207,21 +207,29 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     expect(await reasons()).toEqual(['last day', 'first day']);
     // one bound only: from a day on
     await page.getByLabel('Through (UTC day; empty: to the latest)').fill('');
-    await page.getByRole('button', { name: 'Show these days' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     await filters.filter({ hasText: `by ${actor} made on or after 2 Mar 2031 (UTC).` }).waitFor();
     await rows.nth(2).waitFor();
     expect(await reasons()).toEqual(['after the days', 'last day', 'first day']);
     // a last day before the first: said so, and no list
     await page.getByLabel('Through (UTC day; empty: to the latest)').fill('2031-03-01');
-    await page.getByRole('button', { name: 'Show these days' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'The last day is before the first day' }).waitFor();
     expect([await rows.count(), await filters.count()]).toEqual([0, 0]);
     // through the API's last day: the window has no end (a `to` after it is past DateTime's range)
     await page.getByLabel('Through (UTC day; empty: to the latest)').fill('9999-12-31');
-    await page.getByRole('button', { name: 'Show these days' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     await filters.filter({ hasText: `by ${actor} made from 2 Mar 2031 through 31 Dec 9999 (UTC).` }).waitFor();
     await rows.nth(2).waitFor();
     expect(await reasons()).toEqual(['after the days', 'last day', 'first day']);
+    // words of the reasons (audit-49b), case aside, with the actor and without the days
+    await page.getByLabel('From (UTC day; empty: from the first change)').fill('');
+    await page.getByLabel('Through (UTC day; empty: to the latest)').fill('');
+    await page.getByLabel('Reason holds (at least 3 characters; case and accents aside)').fill('THE DAYS');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await filters.filter({ hasText: `Showing only the changes by ${actor} whose reason holds “THE DAYS”. Show all changes` }).waitFor();
+    await rows.nth(1).waitFor();
+    expect(await reasons()).toEqual(['after the days', 'before the days']);
     // an address whose day is no day of the calendar (an edited link), said so with the way back; a
     // review: "2026-12-2" threw in the line's words and took the whole console down
     for (const day of ['2031-02-30', '2026-12-2', 'yesterday']) {

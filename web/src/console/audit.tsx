@@ -12,10 +12,11 @@ type About = AuditObjectFragment;
 
 /**
  * The audit log's filters (audit-46, audit-49), as the address's query holds them:
- * `?about=<global id>&actor=…&action=…&from=YYYY-MM-DD&through=YYYY-MM-DD`, the last two UTC days
- * (`through` the last day shown, as a store's "Last day open").
+ * `?about=<global id>&actor=…&action=…&reason=…&from=YYYY-MM-DD&through=YYYY-MM-DD`: `reason`
+ * words the reasons hold, `from` and `through` UTC days (`through` the last day shown, as a
+ * store's "Last day open").
  */
-export type AuditFilters = { about?: string; actor?: string; action?: string; from?: string; through?: string };
+export type AuditFilters = { about?: string; actor?: string; action?: string; reason?: string; from?: string; through?: string };
 
 /** The first instant of a UTC day written `YYYY-MM-DD` (ISO 8601), or null when it is no day of the calendar ("2026-02-30", "yesterday"). */
 function dayStart(day: string): Date | null {
@@ -114,7 +115,7 @@ export function AuditLog() {
   const params = new URLSearchParams(search);
   // blank is no filter (an address ending `?action=` or `?action=%20` lists everything, as the API refuses a blank one)
   const param = (name: string) => params.get(name)?.trim() || undefined;
-  const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action'), from: param('from'), through: param('through') };
+  const filters: AuditFilters = { about: param('about'), actor: param('actor'), action: param('action'), reason: param('reason'), from: param('from'), through: param('through') };
   const days = daysOf(filters);
   // Days this page cannot ask for, said in its own words without asking the API (whose words name
   // `to`, no field of this page): a last day before the first, or an address's day that is no day
@@ -124,11 +125,11 @@ export function AuditLog() {
     : days.from && days.through && days.through < days.from
       ? 'The last day is before the first day: no change can be in that window. Choose the days again.'
       : null;
-  const { about, actor, action } = filters;
-  const query = useQuery(ConsoleAuditLogDocument, { variables: { about, actor, action, ...windowOf(days) }, fetchPolicy: 'network-only', skip: !!daysProblem });
+  const { about, actor, action, reason } = filters;
+  const query = useQuery(ConsoleAuditLogDocument, { variables: { about, actor, action, reason, ...windowOf(days) }, fetchPolicy: 'network-only', skip: !!daysProblem });
   const { data, error, fetchMore } = query;
   const page = daysProblem ? undefined : data?.auditLog;
-  const filtered = !!(filters.about || filters.actor || filters.action || filters.from || filters.through);
+  const filtered = !!(filters.about || filters.actor || filters.action || filters.reason || filters.from || filters.through);
   // The object filtered to, named as its own entries name it: an offer as it is now, though the
   // address names an older version of it. Else as read on its own (ConsoleAuditSubject): a
   // customer's page also holds their wallet offers' entries (audit-47), and may show none of
@@ -149,13 +150,14 @@ export function AuditLog() {
       <PageTitle app={APP} key={search}>
         Audit log
       </PageTitle>
-      <DaysForm key={`days-${search}`} filters={filters} />
+      <NarrowForm key={`narrow-${search}`} filters={filters} />
       {filtered && settled ? (
         <p role="status" data-testid="audit-filters">
           Showing only the changes
           {filters.about ? ` to ${aboutText}` : ''}
           {filters.actor ? ` by ${filters.actor}` : ''}
           {filters.action ? ` of ${filters.action}` : ''}
+          {filters.reason ? ` whose reason holds “${filters.reason}”` : ''}
           {daysText(days)}. <Link href="/audit">Show all changes</Link>
         </p>
       ) : null}
@@ -230,25 +232,26 @@ function Details({ details }: { details: unknown }) {
 }
 
 /**
- * The days to show (audit-49): the first and the last UTC day, either left empty for no bound. It
- * keeps the other filters on; "Show these days" puts the days in the address (so Back and a shared
- * link keep them), and empty fields take them off.
+ * Words the reasons hold, and the days to show (audit-49): the first and the last UTC day, any
+ * left empty for none. It keeps the other filters on; "Show" puts what it holds in the address
+ * (so Back and a shared link keep them), and empty fields take them off.
  */
-function DaysForm({ filters }: { filters: AuditFilters }) {
+function NarrowForm({ filters }: { filters: AuditFilters }) {
   const [, navigate] = useLocation();
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    navigate(auditPath({ ...filters, from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
+    navigate(auditPath({ ...filters, reason: text(form, 'auditReason'), from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
   };
   return (
-    <form className="card" onSubmit={submit} aria-label="Days to show">
+    <form className="card" onSubmit={submit} aria-label="Narrow the log">
+      <Field label="Reason holds (at least 3 characters; case and accents aside)" name="auditReason" type="search" minLength={3} maxLength={320} defaultValue={filters.reason} />
       <div className="row">
         <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.from} />
         <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.through} />
       </div>
       <p>
-        <button type="submit">Show these days</button>
+        <button type="submit">Show</button>
       </p>
     </form>
   );

@@ -355,7 +355,7 @@ export function ConfirmWithReason(p: {
 }
 
 /** A labelled input (ids derived from the form's name). */
-export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string; pattern?: string; inputMode?: 'decimal' | 'numeric'; maxLength?: number }) {
+export function Field({ label, name, type = 'text', required, defaultValue, hint, ...rest }: { label: string; name: string; type?: string; required?: boolean; defaultValue?: string | number; hint?: string; min?: number | string; max?: string; step?: string; pattern?: string; inputMode?: 'decimal' | 'numeric'; minLength?: number; maxLength?: number }) {
   const id = `f-${name}`;
   // A number field holds a GraphQL Int unless it says narrower: past it the API's refusal was the
   // raw coercion text ("Variable "$input" got invalid value 99999999999 at "input.amount"; Int

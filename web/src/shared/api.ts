@@ -347,7 +347,7 @@ export function createApi(app: AppName, token: () => string | null): ApolloClien
         Query: {
           fields: {
             // a list per filter (audit-46): the page of one customer's changes is not the whole log's
-            auditLog: relayStylePagination(['about', 'actor', 'action', 'from', 'to']),
+            auditLog: relayStylePagination(['about', 'actor', 'action', 'reason', 'from', 'to']),
             // The console's customer search: a list per search text (customer-search-40), each
             // customer once though an edit between pages moved it (hostile40).
             customers: distinctPagination(['search']),
