@@ -83,6 +83,7 @@ import { Migration20261206200200 } from './Migration20261206200200.js';
 import { Migration20261207010000 } from './Migration20261207010000.js';
 import { Migration20261207010100 } from './Migration20261207010100.js';
 import { Migration20261207010200 } from './Migration20261207010200.js';
+import { Migration20261207010300 } from './Migration20261207010300.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -171,4 +172,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261207010000', class: Migration20261207010000 },
   { name: 'Migration20261207010100', class: Migration20261207010100 },
   { name: 'Migration20261207010200', class: Migration20261207010200 },
+  { name: 'Migration20261207010300', class: Migration20261207010300 },
 ];

@@ -22,6 +22,9 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Index({ name: 'audit_entry_action_at_idx', properties: ['action', 'at', 'id'] })
 @Index({ name: 'audit_entry_actor_action_at_idx', properties: ['actor', 'action', 'at', 'id'] })
 // The changes whose reason holds some words, case and accents aside (audit-49b, Migration20261207010200)
+// The newest entries with a reason, which a reason search checks first (audit-49b, Migration20261207010300)
+@Index({ name: 'audit_entry_reasoned_idx', expression: 'create index audit_entry_reasoned_idx on audit_entry (id) where reason is not null' })
+@Index({ name: 'audit_entry_reasoned_at_idx', expression: 'create index audit_entry_reasoned_at_idx on audit_entry (at, id) where reason is not null' })
 @Index({ name: 'audit_entry_reason_key_idx', expression: 'create index audit_entry_reason_key_idx on audit_entry using gin (search_key(reason) gin_trgm_ops) where reason is not null' })
 @Index({ name: 'audit_entry_customer_idx', expression: 'create index audit_entry_customer_idx on audit_entry (customer_id, id) where customer_id is not null' })
 export class AuditEntry {

@@ -107,7 +107,7 @@ export async function statusChangesOf(
  */
 export type AuditFilter = { target?: string; customer?: number; actor?: string; action?: string; from?: Date; to?: Date; reason?: string };
 
-/** How many of the newest entries a reason search checks before it reads older ones by the reasons' index (auditPage). */
+/** How many of the newest entries with a reason a reason search checks before it reads older ones by the reasons' index (auditPage). */
 const REASON_SCAN = 2_000;
 
 /**
@@ -153,7 +153,7 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
   // the page's order: by time then id with a window, else by id
   const key = byTime ? sql`(at, id)` : sql`id`;
   type Where = Pick<AuditFilter, 'target'> & { customerId?: number };
-  const read = (where: Where, options: { limit?: number; reason?: boolean; beyond?: RawBuilder<boolean> } = {}) =>
+  const read = (where: Where, options: { limit?: number; reason?: 'any'; beyond?: RawBuilder<boolean>; unordered?: true } = {}) =>
     db(em)
       .selectFrom('AuditEntry')
       .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
@@ -166,30 +166,35 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
       .$if(where.customerId !== undefined, (qb) => qb.where('customerId', '=', where.customerId!))
       .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
       .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
-      .$if(filter.reason !== undefined && options.reason !== false, (qb) => qb.where(reasonHolds(filter.reason!)))
-      .$if(byTime, (qb) => qb.orderBy('at', 'desc'))
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? page.limit + 1)
+      .$if(filter.reason !== undefined && options.reason === undefined, (qb) => qb.where(reasonHolds(filter.reason!)))
+      .$if(options.reason === 'any', (qb) => qb.where('reason', 'is not', null))
+      .$if(byTime && !options.unordered, (qb) => qb.orderBy('at', 'desc'))
+      .$if(!options.unordered, (qb) => qb.orderBy('id', 'desc').limit(options.limit ?? page.limit + 1))
       .$narrowType<Pick<AuditRow, 'reason'>>(); // a nullable column reads as null, never undefined
   /**
    * One read of `where` with the reason search (audit-49b). The reasons' trigram index finds
    * every entry holding the words, in no order: for a common word ("goodwill" in half the log)
    * the planner fetched and sorted all of them for a page (50,002 entries, 628 ms). So first the
-   * newest REASON_SCAN entries the other filters keep, read in the page's order by their indexes,
-   * and the reason checked on those; only when they hold less than a page (a rarer word) are the
-   * older ones read by the index: the same filters with the reason, beyond the last of the
-   * newest. Both in one statement; the older read runs only when needed (its conditions are
-   * one-time filters of the statement).
+   * newest REASON_SCAN entries with a reason that the other filters keep, read in the page's order
+   * (`audit_entry_reasoned_idx` or `…_reasoned_at_idx`, or the filters' own indexes), and the
+   * reason checked on those; only when they hold less than a page (a rarer word) are the older
+   * ones read: those the index finds with the same filters beyond the last of the newest, all of
+   * them (`found`, materialized: a planner left free to read them in the page's order instead
+   * walked the whole log for a short word it guessed common, 5 s on 2 million entries), then
+   * sorted for the page. Both in one statement; the older read runs only when needed (its
+   * conditions are one-time filters of the statement).
    */
   const branch = (where: Where) => {
     if (filter.reason === undefined) return read(where);
-    const newest = read(where, { limit: REASON_SCAN, reason: false });
+    const newest = read(where, { limit: REASON_SCAN, reason: 'any' });
     const last = byTime ? sql`(select r.at, r.id from newest r order by r.at, r.id limit 1)` : sql`(select min(r.id) from newest r)`;
-    const older = read(where, { beyond: sql<boolean>`${key} < ${last}` });
-    return sql<AuditRow>`(with newest as materialized (${newest}), hits as (select * from newest where ${reasonHolds(filter.reason)})
+    const found = read(where, { beyond: sql<boolean>`${key} < ${last}`, unordered: true });
+    return sql<AuditRow>`(with newest as materialized (${newest}), hits as (select * from newest where ${reasonHolds(filter.reason)}),
+      found as materialized (select f.id, f.at from (${found}) f where (select count(*) from newest) = ${REASON_SCAN} and (select count(*) from hits) <= ${page.limit})
       select * from hits
       union all
-      select * from (${older}) o where (select count(*) from newest) = ${REASON_SCAN} and (select count(*) from hits) <= ${page.limit})`;
+      (select e.id, e.actor, e.action, e.target, e.reason, e.details, e.at from audit_entry e
+        where e.id in (select id from found order by ${byTime ? sql`at desc, id desc` : sql`id desc`} limit ${page.limit + 1})))`;
   };
   if (filter.customer === undefined && filter.reason === undefined) return read({ target: filter.target }).execute();
   const branches = filter.customer === undefined ? [branch({ target: filter.target })] : [branch({ target: `Customer:${filter.customer}` }), branch({ customerId: filter.customer })];

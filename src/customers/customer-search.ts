@@ -58,6 +58,21 @@ const SEARCH_WORD_BREAKS = '[ ,]+';
 const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended_Pictographic}[\ufe0e\ufe0f]?)\u200d(?=\p{Extended_Pictographic})|(?<=\p{Extended_Pictographic})[\ufe0e\ufe0f]/gu;
 
 /**
+ * A searched text as typed, made what a search compares (customer-search-40, hostile40; the audit
+ * log's reason search, audit-49b): in Unicode NFC, white space at both ends removed and every run
+ * of white space inside (tabs, line breaks, no-break spaces) one plain space. `invisible`: the
+ * first invisible mark (U+200B, a BOM, a control character) or blank glyph it holds, shown as
+ * `\u200B`, unless part of what is written (`WRITTEN_JOINERS`): a search holding one reads right
+ * and finds nothing, so callers refuse it.
+ */
+export function searchTextOf(raw: string): { text: string; invisible?: undefined } | { text?: undefined; invisible: string } {
+  const unjoined = raw.replace(WRITTEN_JOINERS, '');
+  const invisible = unjoined.match(INVISIBLE_MARKS) ?? unjoined.match(BLANK_GLYPHS);
+  if (invisible) return { invisible: shown(invisible[0]).slice(1, -1) };
+  return { text: raw.normalize('NFC').replace(WHITE_SPACE_RUN, ' ').trim() };
+}
+
+/**
  * `raw` as the search matches it: in Unicode NFC, white space at both ends removed and every run
  * of white space inside (tabs, no-break spaces) one plain space, as names are written. Refused
  * (`problem`): blank; shorter than SEARCH_MIN or longer than SEARCH_MAX characters; holding an
@@ -71,10 +86,9 @@ const WRITTEN_JOINERS = /(?<=\p{L}\p{M}*)[\u200c\u200d](?=\p{L})|(?<=\p{Extended
  * matching sets them aside.
  */
 export function searchTermOf(raw: string): SearchTerm {
-  const unjoined = raw.replace(WRITTEN_JOINERS, '');
-  const invisible = unjoined.match(INVISIBLE_MARKS) ?? unjoined.match(BLANK_GLYPHS);
-  if (invisible) return { problem: `search has a character that shows nothing (${shown(invisible[0]).slice(1, -1)}): remove it and search again` };
-  const term = raw.normalize('NFC').replace(WHITE_SPACE_RUN, ' ').trim();
+  const written = searchTextOf(raw);
+  if (written.invisible !== undefined) return { problem: `search has a character that shows nothing (${written.invisible}): remove it and search again` };
+  const term = written.text;
   if (term === '') return { problem: `search must not be blank: type at least ${SEARCH_MIN} characters of an email address, a name or a customer id` };
   const length = [...term].length;
   if (length < SEARCH_MIN) return { problem: `search must have at least ${SEARCH_MIN} characters (${shown(term)} has ${length}): a shorter one would list most customers` };

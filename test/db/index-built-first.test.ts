@@ -41,6 +41,10 @@ describe('an index built by hand before the upgrade', () => {
       `create index concurrently "audit_entry_target_at_idx" on "audit_entry" ("target", "at", "id"); create index concurrently "audit_entry_customer_at_idx" on "audit_entry" ("customer_id", "at", "id") where customer_id is not null; create index concurrently "audit_entry_actor_at_idx" on "audit_entry" ("actor", "at", "id"); create index concurrently "audit_entry_action_at_idx" on "audit_entry" ("action", "at", "id"); create index concurrently "audit_entry_actor_action_at_idx" on "audit_entry" ("actor", "action", "at", "id")`,
     ],
     ['Migration20261207010200', `create index concurrently "audit_entry_reason_key_idx" on "audit_entry" using gin (search_key(reason) gin_trgm_ops) where reason is not null`],
+    [
+      'Migration20261207010300',
+      `create index concurrently "audit_entry_reasoned_idx" on "audit_entry" ("id") where reason is not null; create index concurrently "audit_entry_reasoned_at_idx" on "audit_entry" ("at", "id") where reason is not null`,
+    ],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });

@@ -142,7 +142,8 @@ export function AuditLog() {
   const first = edges[0]?.node;
   const aboutText = own ? onText(own) : ((subject && aboutLabel(subject)) ?? (first ? onText(first) : 'this object'));
   // the line is a status, read out again at each change of its text: drawn once both reads have answered
-  const settled = !subjectQuery.loading && (page !== undefined || error !== undefined);
+  // (not beside a refusal: the alert says what could not be read, and the line would name it as shown)
+  const settled = !subjectQuery.loading && page !== undefined;
   const narrowed = (more: AuditFilters) => auditPath({ ...filters, ...more });
   return (
     <>
@@ -152,7 +153,8 @@ export function AuditLog() {
       </PageTitle>
       <NarrowForm key={`narrow-${search}`} filters={filters} />
       {filtered && settled ? (
-        <p role="status" data-testid="audit-filters">
+        // a long unbroken search (a ticket's address) wraps rather than widening a phone's page
+        <p role="status" data-testid="audit-filters" style={{ overflowWrap: 'anywhere' }}>
           Showing only the changes
           {filters.about ? ` to ${aboutText}` : ''}
           {filters.actor ? ` by ${filters.actor}` : ''}
@@ -231,6 +233,9 @@ function Details({ details }: { details: unknown }) {
   );
 }
 
+/** Whether a reason search holds a word of 3 letters or digits in a row, accents aside: what `auditLog(reason:)` takes (audit-49b). */
+const hasSearchWord = (text: string) => /[\p{L}\p{N}]{3}/u.test(text.normalize('NFD').replace(/\p{M}/gu, ''));
+
 /**
  * Words the reasons hold, and the days to show (audit-49): the first and the last UTC day, any
  * left empty for none. It keeps the other filters on; "Show" puts what it holds in the address
@@ -241,11 +246,17 @@ function NarrowForm({ filters }: { filters: AuditFilters }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    navigate(auditPath({ ...filters, reason: text(form, 'auditReason'), from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
+    const reason = text(form, 'auditReason');
+    // the API's rule, said at the field: a word of 3 letters or digits in a row, accents aside ("  ab  " passed the field's own minLength)
+    const field = event.currentTarget.elements.namedItem('auditReason') as HTMLInputElement;
+    field.setCustomValidity(reason && !hasSearchWord(reason) ? 'Type a word of at least 3 letters or digits in a row.' : '');
+    if (!field.reportValidity()) return;
+    navigate(auditPath({ ...filters, reason, from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
   };
   return (
-    <form className="card" onSubmit={submit} aria-label="Narrow the log">
-      <Field label="Reason holds (at least 3 characters; case and accents aside)" name="auditReason" type="search" minLength={3} maxLength={320} defaultValue={filters.reason} />
+    // a field's refusal (submit's) is cleared as it is edited, or the browser would hold every submit back
+    <form className="card" onSubmit={submit} onInput={(event) => (event.target as HTMLInputElement).setCustomValidity?.('')} aria-label="Narrow the log">
+      <Field label="Reason holds (a word of at least 3 letters or digits; case and accents aside)" name="auditReason" type="search" maxLength={320} defaultValue={filters.reason} />
       <div className="row">
         <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.from} />
         <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.through} />
