@@ -4,6 +4,7 @@ import { RedeemOfferDocument, UpdateOfferDocument, UpsertCustomerDocument } from
 import { buyListing, createCustomer, createPartner, simpleShop, unique } from '../support/program.js';
 import { webGatewayPerBlock } from '../support/web-gateway.js';
 import { until } from '../support/web-pages.js';
+import { overflowAtPhoneWidth } from '../support/browser.js';
 
 /**
  * break33: the console's customer page asked the ledger and the wallet in one document, so it could
@@ -236,6 +237,10 @@ describe('console: a customer’s wallet past its first page, read again', () =>
     await filters.filter({ hasText: `Showing only the changes by ${actor} whose reason holds “THE DAYS”. Show all changes` }).waitFor();
     await rows.nth(1).waitFor();
     expect(await reasons()).toEqual(['after the days', 'before the days']);
+    // a long unbroken search (a ticket's address) wraps in the line, not widening a phone's page (a review: 30 px, and 3,163 for 320 letters)
+    await page.goto(`/console/audit?actor=${encodeURIComponent(actor)}&reason=${encodeURIComponent('https://desk.example.com/tickets/4815162342' + 'Z'.repeat(200))}`);
+    await filters.filter({ hasText: 'whose reason holds “https://desk.example.com/tickets/' }).waitFor();
+    expect(await overflowAtPhoneWidth(page)).toBeLessThanOrEqual(0);
     // an address whose day is no day of the calendar (an edited link), said so with the way back; a
     // review: "2026-12-2" threw in the line's words and took the whole console down
     for (const day of ['2031-02-30', '2026-12-2', 'yesterday']) {
