@@ -153,6 +153,9 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
   // the page's order: by time then id with a window, else by id
   const key = byTime ? sql`(at, id)` : sql`id`;
   type Where = Pick<AuditFilter, 'target'> & { customerId?: number };
+  // The entries of `where` that the filters keep after the cursor, a page of them in the page's
+  // order; `limit`: that many instead; `reason: 'any'`: every entry with a reason instead of those
+  // holding the search; `beyond`: one condition more; `unordered`: all of them, in no order.
   const read = (where: Where, options: { limit?: number; reason?: 'any'; beyond?: RawBuilder<boolean>; unordered?: true } = {}) =>
     db(em)
       .selectFrom('AuditEntry')
