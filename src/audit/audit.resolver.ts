@@ -9,23 +9,18 @@ import { nodeOf } from '../graphql/node.resolver.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import { refuseBlankArgument } from '../graphql/validation.js';
 import { searchTextOf } from '../customers/customer-search.js';
-import { searchKey } from '../customers/search-key.js';
+import { hasReasonSearchWord, REASON_SEARCH_MIN } from './reason-search.js';
 import { auditPage, type AuditFilter, type AuditRow } from './audit.service.js';
 import { AuditEntry, AuditEntryConnection } from './audit.types.js';
 
 /** The longest `actor`, `action` or `reason` a filter takes: longer than any the gateway records (an actor is `staff:<sub>`, `partner:<id>` or `system:<job>`; a reason at most 500 characters, a search of one a part of it). */
 const FILTER_TEXT_MAX = 320;
 
-/** The fewest letters or digits in a row a `reason` search must hold: the trigram index it reads finds nothing shorter (audit-49b). */
-const REASON_SEARCH_MIN = 3;
-
 /**
  * The text a `reason` search compares (audit-49b): as the customer search makes its text
  * (`searchTextOf`: NFC, white space runs one space, trimmed), refused when blank, holding an
- * invisible mark, over FILTER_TEXT_MAX characters, or when its search key (`searchKey`: accents
- * and case aside) has no run of REASON_SEARCH_MIN letters or digits: "!!!", "a b c" or accents
- * alone have no trigram to read the reasons' index by, and were read by a walk of the whole log
- * (a review on PostgreSQL 15, 2 million entries: 5 s). BAD_USER_INPUT on `reason`.
+ * invisible mark, over FILTER_TEXT_MAX characters, or without a word to read the reasons' index by
+ * (`hasReasonSearchWord`). BAD_USER_INPUT on `reason`.
  */
 function reasonSearchOf(raw: string): string {
   refuseBlankArgument(raw, 'reason');
@@ -33,7 +28,7 @@ function reasonSearchOf(raw: string): string {
   if (written.invisible !== undefined) throw badInput(`reason has a character that shows nothing (${written.invisible}): remove it and search again`, 'reason');
   const length = [...written.text].length;
   if (length > FILTER_TEXT_MAX) throw badInput(`reason must have at most ${FILTER_TEXT_MAX} characters`, 'reason');
-  if (!new RegExp(`[\\p{L}\\p{N}]{${REASON_SEARCH_MIN}}`, 'u').test(searchKey(written.text))) {
+  if (!hasReasonSearchWord(written.text)) {
     throw badInput(`reason must hold a word of at least ${REASON_SEARCH_MIN} letters or digits in a row to search for (accents aside): shorter ones, or marks alone, are in most reasons`, 'reason');
   }
   return written.text;

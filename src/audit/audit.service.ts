@@ -154,9 +154,9 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
   const key = byTime ? sql`(at, id)` : sql`id`;
   type Where = Pick<AuditFilter, 'target'> & { customerId?: number };
   // The entries of `where` that the filters keep after the cursor, a page of them in the page's
-  // order; `limit`: that many instead; `reason: 'any'`: every entry with a reason instead of those
+  // order; `limit`: that many instead; `anyReason`: every entry with a reason instead of those
   // holding the search; `beyond`: one condition more; `unordered`: all of them, in no order.
-  const read = (where: Where, options: { limit?: number; reason?: 'any'; beyond?: RawBuilder<boolean>; unordered?: true } = {}) =>
+  const read = (where: Where, options: { limit?: number; anyReason?: true; beyond?: RawBuilder<boolean>; unordered?: true } = {}) =>
     db(em)
       .selectFrom('AuditEntry')
       .select(['id', 'actor', 'action', 'target', 'reason', 'details', 'at'])
@@ -169,8 +169,8 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
       .$if(where.customerId !== undefined, (qb) => qb.where('customerId', '=', where.customerId!))
       .$if(filter.actor !== undefined, (qb) => qb.where('actor', '=', filter.actor!))
       .$if(filter.action !== undefined, (qb) => qb.where('action', '=', filter.action!))
-      .$if(filter.reason !== undefined && options.reason === undefined, (qb) => qb.where(reasonHolds(filter.reason!)))
-      .$if(options.reason === 'any', (qb) => qb.where('reason', 'is not', null))
+      .$if(filter.reason !== undefined && !options.anyReason, (qb) => qb.where(reasonHolds(filter.reason!)))
+      .$if(options.anyReason === true, (qb) => qb.where('reason', 'is not', null))
       .$if(byTime && !options.unordered, (qb) => qb.orderBy('at', 'desc'))
       .$if(!options.unordered, (qb) => qb.orderBy('id', 'desc').limit(options.limit ?? page.limit + 1))
       .$narrowType<Pick<AuditRow, 'reason'>>(); // a nullable column reads as null, never undefined
@@ -189,7 +189,7 @@ export async function auditPage(em: SqlEntityManager, page: Page, filter: AuditF
    */
   const branch = (where: Where) => {
     if (filter.reason === undefined) return read(where);
-    const newest = read(where, { limit: REASON_SCAN, reason: 'any' });
+    const newest = read(where, { limit: REASON_SCAN, anyReason: true });
     const last = byTime ? sql`(select r.at, r.id from newest r order by r.at, r.id limit 1)` : sql`(select min(r.id) from newest r)`;
     const found = read(where, { beyond: sql<boolean>`${key} < ${last}`, unordered: true });
     return sql<AuditRow>`(with newest as materialized (${newest}), hits as (select * from newest where ${reasonHolds(filter.reason)}),

@@ -47,6 +47,7 @@ const WHITE_SPACE_RUN = /\p{White_Space}+/gu;
  * gateway's key by it, the statement the database's.
  */
 const SEARCH_WORD_BREAKS = '[ ,]+';
+const SEARCH_WORD_BREAKS_JS = new RegExp(SEARCH_WORD_BREAKS);
 
 /**
  * The invisible characters that are part of what is written (hostile40), so a search may hold them:
@@ -98,7 +99,7 @@ export function searchTermOf(raw: string): SearchTerm {
   if (keyLength < SEARCH_MIN) {
     return { problem: `search must have at least ${SEARCH_MIN} characters besides accents and other combining marks (${shown(term)} has ${keyLength}): a shorter one would list most customers` };
   }
-  const longestWord = Math.max(...key.split(new RegExp(SEARCH_WORD_BREAKS)).map((word) => [...word].length));
+  const longestWord = Math.max(...key.split(SEARCH_WORD_BREAKS_JS).map((word) => [...word].length));
   if (longestWord < SEARCH_MIN) {
     return { problem: `search must have a word of at least ${SEARCH_MIN} characters (${shown(term)} has none; words are parted by spaces and commas): single letters would list most customers` };
   }

@@ -17,23 +17,9 @@ import { toGlobalId } from '../graphql/ids.js';
 import type { CommittedEvent } from '../events/outbox.reader.js';
 import { instantOf } from '../domain/instant.js';
 
-/** The webhook event types, by their wire names (Standard Webhooks' `type`). */
-export const WEBHOOK_EVENT_TYPES = ['sale.processed', 'sale.reversed', 'offer.issued', 'offer.redeemed', 'balance.changed', 'tier.changed'] as const;
-export type WebhookEventWireType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import { PARTNER_WEBHOOK_SCOPES, type WebhookEventWireType } from './event-types.js';
 
-/**
- * What a partner's endpoint may subscribe to, and the scope a partner needs for each: the loyalty
- * view (no wallet), as reads show it (SPEC §4 / "What partners see"): every customer's balance and
- * tier moves with `customers:read`, the outcome of its own sales (processed, and returned:
- * webhooks-24) with `transactions:read`. A key holding `webhooks:manage` alone was sent every
- * customer's balances (hostile pass 9).
- */
-export const PARTNER_WEBHOOK_SCOPES: Readonly<Partial<Record<WebhookEventWireType, string>>> = {
-  'sale.processed': 'transactions:read',
-  'sale.reversed': 'transactions:read',
-  'balance.changed': 'customers:read',
-  'tier.changed': 'customers:read',
-};
+export { PARTNER_WEBHOOK_SCOPES, WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './event-types.js';
 
 /** What a partner's endpoint may subscribe to (given the scope PARTNER_WEBHOOK_SCOPES names for it). */
 export const PARTNER_WEBHOOK_EVENT_TYPES = Object.keys(PARTNER_WEBHOOK_SCOPES) as readonly WebhookEventWireType[];

@@ -5,7 +5,7 @@ import { UserError, UserErrorCode } from '../graphql/errors.js';
 import { ChangeReason, IsIdempotencyKey, MaxItems, MinItems, NotBlank, OptionalIdempotencyKey } from '../graphql/validation.js';
 import { Node } from '../graphql/node.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventWireType } from './webhook.events.js';
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_WIRE_NAMES, type WebhookEventWireType } from './event-types.js';
 
 /** Webhook event types as GraphQL names them; the message's `type` is the wire name beside each. */
 export enum WebhookEventType {
@@ -29,14 +29,7 @@ registerEnumType(WebhookEventType, {
   },
 });
 
-const WIRE: Record<WebhookEventType, WebhookEventWireType> = {
-  SALE_PROCESSED: 'sale.processed',
-  SALE_REVERSED: 'sale.reversed',
-  OFFER_ISSUED: 'offer.issued',
-  OFFER_REDEEMED: 'offer.redeemed',
-  BALANCE_CHANGED: 'balance.changed',
-  TIER_CHANGED: 'tier.changed',
-};
+const WIRE: Record<WebhookEventType, WebhookEventWireType> = WEBHOOK_WIRE_NAMES;
 export const wireTypeOf = (t: WebhookEventType): WebhookEventWireType => WIRE[t];
 export const eventTypeOf = (wire: string): WebhookEventType => (Object.keys(WIRE) as WebhookEventType[]).find((k) => WIRE[k] === wire)!;
 

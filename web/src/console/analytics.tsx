@@ -2,21 +2,20 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { problemOf, ProblemAlert, retryOf, type ApiProblem } from '../shared/errors';
-import { formatPoints, Loading, PageTitle } from '../shared/ui';
+import { DAY_MS, formatPoints, Loading, PageTitle } from '../shared/ui';
 import { formatMoney } from '../shared/money';
 import { ConsoleCurrenciesDocument, ConsoleProgramStatsDocument, type ConsoleProgramStatsQuery } from './gql/graphql';
 import { APP } from './shell';
 
 type Stats = NonNullable<ConsoleProgramStatsQuery['programStats']>;
-const DAY = 86_400_000;
 // The windows are UTC days (windows() below), and the axis reads "11-27": say so (newcomer-22).
-const PERIODS = { days: { label: 'Last 7 days, by day (UTC)', count: 7, size: DAY }, weeks: { label: 'Last 8 weeks, by week (UTC)', count: 8, size: 7 * DAY } } as const;
+const PERIODS = { days: { label: 'Last 7 days, by day (UTC)', count: 7, size: DAY_MS }, weeks: { label: 'Last 8 weeks, by week (UTC)', count: 8, size: 7 * DAY_MS } } as const;
 const COLORS = ['#166534', '#1d4ed8', '#b45309', '#7c3aed', '#be123c', '#0f766e'];
 
 /** [from, to) windows ending at the end of today (UTC). */
 function windows(period: keyof typeof PERIODS): { from: string; to: string; label: string }[] {
   const { count, size } = PERIODS[period];
-  const end = Math.floor(Date.now() / DAY) * DAY + DAY;
+  const end = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
   return Array.from({ length: count }, (_, i) => {
     const to = end - (count - 1 - i) * size;
     const from = to - size;

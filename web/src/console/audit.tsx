@@ -2,8 +2,9 @@ import { useQuery } from '@apollo/client/react';
 import type { FormEvent, ReactNode } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { problemOf, ProblemAlert, retryOf } from '../shared/errors';
-import { DataTable, formatDate, formatInstant, Loading, PageTitle, ShowOlder } from '../shared/ui';
+import { DataTable, DAY_MS, FIRST_API_DAY, formatDate, formatInstant, LAST_API_DAY, Loading, PageTitle, ShowOlder } from '../shared/ui';
 import { ConsoleAuditLogDocument, ConsoleAuditSubjectDocument, type AuditObjectFragment } from './gql/graphql';
+import { hasReasonSearchWord } from '../../../src/audit/reason-search.js';
 import { detailText } from './audit-details';
 import { APP, Field, text } from './shell';
 
@@ -25,9 +26,6 @@ function dayStart(day: string): Date | null {
   return !Number.isNaN(start.getTime()) && start.toISOString().startsWith(day) ? start : null;
 }
 
-const DAY_MS = 86_400_000;
-/** The API's last instant (DateTime's range ends in 9999): a Through day of 31 Dec 9999 sends no `to`, which is the same window. */
-const LAST_DAY = '9999-12-31';
 
 /** The days the address holds, read (`dayStart`): each null when not given; `unreadable` names a field whose text is no day of the calendar. */
 type Days = { from: Date | null; through: Date | null; unreadable: { field: 'From' | 'Through'; text: string } | null };
@@ -42,10 +40,11 @@ function daysOf(filters: AuditFilters): Days {
 
 /**
  * The API's window (`auditLog(from:, to:)`, [from, to)) of the days read: `from` at its day's
- * first instant, `to` at the first instant after the `through` day (none after the API's last day).
+ * first instant, `to` at the first instant after the `through` day (none after the API's last day: a Through day of
+ * 31 Dec 9999 sends no `to`, which is the same window).
  */
 function windowOf(days: Days): { from?: string; to?: string } {
-  const to = days.through && days.through.toISOString().slice(0, 10) !== LAST_DAY ? new Date(days.through.getTime() + DAY_MS).toISOString() : undefined;
+  const to = days.through && days.through.toISOString().slice(0, 10) !== LAST_API_DAY ? new Date(days.through.getTime() + DAY_MS).toISOString() : undefined;
   return { from: days.from?.toISOString(), to };
 }
 
@@ -233,9 +232,6 @@ function Details({ details }: { details: unknown }) {
   );
 }
 
-/** Whether a reason search holds a word of 3 letters or digits in a row, accents aside: what `auditLog(reason:)` takes (audit-49b). */
-const hasSearchWord = (text: string) => /[\p{L}\p{N}]{3}/u.test(text.normalize('NFD').replace(/\p{M}/gu, ''));
-
 /**
  * Words the reasons hold, and the days to show (audit-49): the first and the last UTC day, any
  * left empty for none. It keeps the other filters on; "Show" puts what it holds in the address
@@ -249,7 +245,7 @@ function NarrowForm({ filters }: { filters: AuditFilters }) {
     const reason = text(form, 'auditReason');
     // the API's rule, said at the field: a word of 3 letters or digits in a row, accents aside ("  ab  " passed the field's own minLength)
     const field = event.currentTarget.elements.namedItem('auditReason') as HTMLInputElement;
-    field.setCustomValidity(reason && !hasSearchWord(reason) ? 'Type a word of at least 3 letters or digits in a row.' : '');
+    field.setCustomValidity(reason && !hasReasonSearchWord(reason) ? 'Type a word of at least 3 letters or digits in a row.' : '');
     if (!field.reportValidity()) return;
     navigate(auditPath({ ...filters, reason, from: text(form, 'auditFrom'), through: text(form, 'auditThrough') }));
   };
@@ -258,8 +254,8 @@ function NarrowForm({ filters }: { filters: AuditFilters }) {
     <form className="card" onSubmit={submit} onInput={(event) => (event.target as HTMLInputElement).setCustomValidity?.('')} aria-label="Narrow the log">
       <Field label="Reason holds (a word of at least 3 letters or digits; case and accents aside)" name="auditReason" type="search" maxLength={320} defaultValue={filters.reason} />
       <div className="row">
-        <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.from} />
-        <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" min="0001-01-01" max={LAST_DAY} defaultValue={filters.through} />
+        <Field label="From (UTC day; empty: from the first change)" name="auditFrom" type="date" min={FIRST_API_DAY} max={LAST_API_DAY} defaultValue={filters.from} />
+        <Field label="Through (UTC day; empty: to the latest)" name="auditThrough" type="date" min={FIRST_API_DAY} max={LAST_API_DAY} defaultValue={filters.through} />
       </div>
       <p>
         <button type="submit">Show</button>

@@ -3,11 +3,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { minorDigits } from '../../../src/domain/minor-digits.js';
 import { answeredByReplay } from '../shared/api';
 import { formatMinimumMoney, formatMoney } from '../shared/money';
+import { DAY_MS, FIRST_API_DAY, LAST_API_DAY } from '../shared/ui';
 import { ConsoleCreateCampaignDocument, ConsoleCurrenciesDocument, ConsoleRulesDocument, type CampaignConditionsInput, type CampaignOutcomeInput } from './gql/graphql';
 import { CurrencyChoice, entryText, splitEntries } from './rule-forms';
 import { ActionForm, Field, int, text } from './shell';
 
-const DAY_MS = 86_400_000;
 /**
  * A campaign's end from the form's last day (`YYYY-MM-DD`, UTC): the start of the next UTC day, so
  * the day chosen is included (an end at that day's 00:00 left it out, and a one-day campaign was
@@ -16,12 +16,11 @@ const DAY_MS = 86_400_000;
 const dayAfter = (day: string) => new Date(Date.parse(day) + DAY_MS).toISOString();
 
 /**
- * The days the campaign form takes: the API's DateTime runs from 0001-01-01 to 9999-12-31 (UTC), and
- * the last day is sent as the next day's start, so it ends a day sooner (edges-21: 9999-12-31 sent
- * `+010000-01-01T00:00:00.000Z`). The browser refuses a day outside them before anything is sent.
+ * The campaign form's last "Last day": the API's DateTime runs from FIRST_API_DAY to LAST_API_DAY
+ * (UTC), and the last day is sent as the next day's start, so it ends a day sooner (edges-21:
+ * 9999-12-31 sent `+010000-01-01T00:00:00.000Z`). The browser refuses a day outside them before
+ * anything is sent.
  */
-const FIRST_DAY = '0001-01-01';
-const LAST_START = '9999-12-31';
 const LAST_LAST_DAY = '9999-12-30';
 
 const ISO_DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -200,8 +199,8 @@ function CampaignFields({ offers, onReset }: { offers: readonly { offerId: strin
         <div>
           <CurrencyChoice name="campaignCurrency" value={currency} onChange={setChosen} />
         </div>
-        <Field label="Starts (UTC)" name="startsAt" type="date" required min={FIRST_DAY} max={LAST_START} />
-        <Field label="Last day (UTC)" name="endsAt" type="date" required min={FIRST_DAY} max={LAST_LAST_DAY} hint="It runs through this day: the same day as the start for one day." />
+        <Field label="Starts (UTC)" name="startsAt" type="date" required min={FIRST_API_DAY} max={LAST_API_DAY} />
+        <Field label="Last day (UTC)" name="endsAt" type="date" required min={FIRST_API_DAY} max={LAST_LAST_DAY} hint="It runs through this day: the same day as the start for one day." />
       </div>
 
       <fieldset ref={own} className="group">

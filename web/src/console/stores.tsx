@@ -2,7 +2,7 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { answeredByReplay } from '../shared/api';
 import { problemOf, problemOfUserError, ProblemAlert, retryOf, useGuardedSend } from '../shared/errors';
-import { DataTable, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useFocusReturn, useNextPagesWhile } from '../shared/ui';
+import { DataTable, DAY_MS, formatDayOrInstant, formatExclusiveEnd, formatPoints, formatStart, Loading, newIdempotencyKey, PagesProblem, PageTitle, ShowOlder, useConfirmDialog, useFocusReturn, useNextPagesWhile } from '../shared/ui';
 import { sameSet } from '../../../src/domain/lists.js';
 import {
   ConsoleAddListingDocument,
@@ -29,7 +29,6 @@ type ListedStore = {
   eligibility: { tiers: string[]; segments: string[]; minBalance?: number | null; minLifetimePoints?: number | null };
 };
 
-const DAY_MS = 86_400_000;
 /** A date field's value (`YYYY-MM-DD`) of an instant's UTC day. */
 const utcDay = (iso: string) => iso.slice(0, 10);
 /**

@@ -1,19 +1,24 @@
+import { PARTNER_WEBHOOK_SCOPES, WEBHOOK_WIRE_NAMES } from '../../../src/webhooks/event-types.js';
 import type { WebhookEventType } from './gql/graphql.js';
 
+/** What each event says, in the form's words. */
+const WHAT: Record<WebhookEventType, string> = {
+  SALE_PROCESSED: 'a sale was processed',
+  SALE_REVERSED: 'a sale was returned',
+  OFFER_ISSUED: 'an offer landed in a wallet (the program’s endpoints only)',
+  OFFER_REDEEMED: 'an offer was redeemed (the program’s endpoints only)',
+  BALANCE_CHANGED: 'a point balance changed',
+  TIER_CHANGED: 'a customer moved tier',
+};
+
 /**
- * The events an endpoint may ask for (registerWebhookEndpoint's `eventTypes`), with the names its
- * messages carry (`type` in the body, README "Webhooks"), what each says, and the scope a
- * partner's endpoint needs to receive it (null: the program's endpoints only). The scopes are
- * the gateway's PARTNER_WEBHOOK_SCOPES (src/webhooks/webhook.events.ts), which refuses the rest
- * (NOT_ELIGIBLE) whatever this form lets through. A twin of the gateway's lists (the console does
- * not import src/): test/web/webhook-event-types.test.ts holds it to them, every value of the API's
- * WebhookEventType in its order, its wire name and its scope.
+ * The events an endpoint may ask for (registerWebhookEndpoint's `eventTypes`), in the API's order,
+ * with the names its messages carry (`type` in the body, README "Webhooks"), what each says, and
+ * the scope a partner's endpoint needs to receive it (null: the program's endpoints only). The
+ * types, wire names and scopes are the gateway's own (src/webhooks/event-types.ts), so the form
+ * cannot offer a type the API does not take or grey out one a partner may have; the gateway
+ * refuses the rest (NOT_ELIGIBLE) whatever this form lets through.
  */
-export const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: string; scope: string | null }[] = [
-  { value: 'SALE_PROCESSED', wire: 'sale.processed', what: 'a sale was processed', scope: 'transactions:read' },
-  { value: 'SALE_REVERSED', wire: 'sale.reversed', what: 'a sale was returned', scope: 'transactions:read' },
-  { value: 'OFFER_ISSUED', wire: 'offer.issued', what: 'an offer landed in a wallet (the program’s endpoints only)', scope: null },
-  { value: 'OFFER_REDEEMED', wire: 'offer.redeemed', what: 'an offer was redeemed (the program’s endpoints only)', scope: null },
-  { value: 'BALANCE_CHANGED', wire: 'balance.changed', what: 'a point balance changed', scope: 'customers:read' },
-  { value: 'TIER_CHANGED', wire: 'tier.changed', what: 'a customer moved tier', scope: 'customers:read' },
-];
+export const EVENT_TYPES: readonly { value: WebhookEventType; wire: string; what: string; scope: string | null }[] = (Object.keys(WEBHOOK_WIRE_NAMES) as WebhookEventType[]).map(
+  (value) => ({ value, wire: WEBHOOK_WIRE_NAMES[value], what: WHAT[value], scope: PARTNER_WEBHOOK_SCOPES[WEBHOOK_WIRE_NAMES[value]] ?? null }),
+);

@@ -252,8 +252,13 @@ export const formatInstant = (iso: string | null | undefined) => (iso ? `${insta
 export const formatDate = (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—');
 /** A UTC day that says so, "3 Dec 2026 (UTC)", where nothing around it does (polish-22: "member since 3 Dec 2026"). */
 export const formatUtcDate = (iso: string | null | undefined) => (iso ? `${date.format(new Date(iso))} (UTC)` : '—');
+/** A day in milliseconds: the console's days are UTC days of 24 hours, as the API's. */
+export const DAY_MS = 86_400_000;
+/** The first and the last UTC day the API's DateTime holds (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z): a date field's `min` and `max`. */
+export const FIRST_API_DAY = '0001-01-01';
+export const LAST_API_DAY = '9999-12-31';
 /** Whether `iso` is the very start of a UTC day (00:00:00.000). */
-const atUtcMidnight = (iso: string) => Date.parse(iso) % 86_400_000 === 0;
+const atUtcMidnight = (iso: string) => Date.parse(iso) % DAY_MS === 0;
 /**
  * An exclusive end (a store's `endsAt`, where the API stops at that instant) as a reader takes it:
  * "through 31 Dec 2026 (UTC)" (the last UTC day included) when it is a UTC midnight, else "until 1
