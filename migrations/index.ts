@@ -84,6 +84,7 @@ import { Migration20261207010000 } from './Migration20261207010000.js';
 import { Migration20261207010100 } from './Migration20261207010100.js';
 import { Migration20261207010200 } from './Migration20261207010200.js';
 import { Migration20261207010300 } from './Migration20261207010300.js';
+import { Migration20261207020000 } from './Migration20261207020000.js';
 
 /** Every migration, in order. Listed here so compiled and test runs load the same classes. */
 export const MIGRATIONS = [
@@ -173,4 +174,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261207010100', class: Migration20261207010100 },
   { name: 'Migration20261207010200', class: Migration20261207010200 },
   { name: 'Migration20261207010300', class: Migration20261207010300 },
+  { name: 'Migration20261207020000', class: Migration20261207020000 },
 ];

@@ -32,6 +32,8 @@ export enum LedgerSource {
 @Index({ name: 'ledger_entry_customer_idx', properties: ['customer', 'id'] })
 @Index({ name: 'ledger_entry_open_credits_idx', expression: 'create index ledger_entry_open_credits_idx on ledger_entry (account_id, expires_at, id) where remaining > 0' })
 // A rolling-window tier's points: an account's qualifying entries by date (break2-18, Migration20261202170000).
+// An analytics window's entries by their time (placement-50, Migration20261207020000): BRIN, as they are written in time order.
+@Index({ name: 'ledger_entry_created_brin', expression: 'create index ledger_entry_created_brin on ledger_entry using brin (created_at)' })
 @Index({ name: 'ledger_entry_qualifying_window_idx', expression: 'create index ledger_entry_qualifying_window_idx on ledger_entry (account_id, created_at) include (amount) where qualifying' })
 @Check({ name: 'ledger_entry_amount_not_zero', expression: 'amount <> 0' })
 @Check({ name: 'ledger_entry_balance_after_non_negative', expression: 'balance_after >= 0' })

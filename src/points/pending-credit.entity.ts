@@ -10,6 +10,8 @@ import { PointAccount } from './account.entity.js';
  * EARN entry; a reversal before then cancels them.
  */
 @Entity({ tableName: 'pending_credit' })
+// An analytics window's credits by their time (placement-50, Migration20261207020000): BRIN, as they are written in time order.
+@Index({ name: 'pending_credit_created_brin', expression: 'create index pending_credit_created_brin on pending_credit using brin (created_at)' })
 @Index({ name: 'pending_credit_due_idx', expression: 'create index pending_credit_due_idx on pending_credit (available_at, id) where released_at is null and cancelled_at is null' })
 @Index({ name: 'pending_credit_account_due_idx', expression: 'create index pending_credit_account_due_idx on pending_credit (account_id, available_at, id) where released_at is null and cancelled_at is null' })
 @Check({ name: 'pending_credit_amount_positive', expression: 'amount > 0' })

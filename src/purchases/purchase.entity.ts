@@ -12,6 +12,8 @@ export enum PurchaseStatus {
 
 @Entity({ tableName: 'offer_purchase' })
 @Unique({ properties: ['customer', 'idempotencyKey'] })
+// An analytics window's purchases by their time (placement-50, Migration20261207020000): BRIN, as they are written in time order.
+@Index({ name: 'offer_purchase_created_brin', expression: 'create index offer_purchase_created_brin on offer_purchase using brin (created_at)' })
 @Index({ name: 'offer_purchase_customer_idx', properties: ['customer', 'id'] })
 @Index({ name: 'offer_purchase_listing_idx', properties: ['listing'] })
 @Check({ name: 'offer_purchase_points_positive', expression: 'points_paid > 0' })

@@ -22,6 +22,8 @@ import { CustomerStatus } from '../customers/customer.entity.js';
 import { Listing } from './listing.entity.js';
 import { RewardStore } from './reward-store.entity.js';
 import { refuseUnknownTiers } from '../tiers/tier.service.js';
+import { WHOLE_LADDER, tierPlacements } from '../tiers/placement.js';
+import { balancesAt } from '../points/due.js';
 import { instantOf } from '../domain/instant.js';
 
 /** A reward store as the API shows it: every column of `reward_store` but `createdAt`. */
@@ -90,10 +92,21 @@ export function storeOpen(now: Date): RawBuilder<unknown> {
  *
  * `viewer.customerId`: the customer's id, or an SQL expression of it (a column of the statement's,
  * for a read of several customers at once: `eligibleStoresPages`).
+ *
+ * `tier`: an expression of the customer's tier's id as of `now` (null: none) that the statement
+ * has at hand, read for many customers at once (`tierPlacements`: storeAccessChange); by default
+ * `customer_tier_at`, called when the store has a tier list.
  */
-export function customerQualifies(viewer: { customerId: number | RawBuilder<unknown> }, now: Date, balances?: RawBuilder<unknown>, segments?: RawBuilder<unknown>): RawBuilder<unknown> {
+export function customerQualifies(
+  viewer: { customerId: number | RawBuilder<unknown> },
+  now: Date,
+  balances?: RawBuilder<unknown>,
+  segments?: RawBuilder<unknown>,
+  tier?: RawBuilder<unknown>,
+): RawBuilder<unknown> {
   const segmentsOf = segments ?? sql`(select c.segments from customer c where c.id = ${viewer.customerId})`;
-  const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = customer_tier_at(${viewer.customerId}, ${now}) and t.code = any(s.eligible_tiers)))
+  const tierOf = tier ?? sql`customer_tier_at(${viewer.customerId}, ${now})`;
+  const tiersAndSegments = sql`(cardinality(s.eligible_tiers) = 0 or exists (select 1 from tier t where t.id = ${tierOf} and t.code = any(s.eligible_tiers)))
     and (cardinality(s.eligible_segments) = 0 or s.eligible_segments && ${segmentsOf})`;
   if (balances) {
     return sql`${tiersAndSegments}
@@ -619,18 +632,34 @@ function reviveRules(r: StoreRules): StoreRules {
  * How many ACTIVE customers (those who can buy now: a suspended one cannot) an edit of store `currency`'s rules from `before` to `after`
  * takes the store from (`lost`: open to them and eligible as of `now` under `before`, not under
  * `after`) and gives it to (`gained`: the reverse), as customerQualifies and storeOpen judge them.
- * One statement over every customer, each judged twice (their tier as of `now`, and their balance
- * when a rule needs it): a staff preview, read only when the field is asked for.
+ * One statement over every customer, each judged twice: a staff preview, read only when the field
+ * is asked for. Their tiers (when either side has a tier list) and balances (when either has a
+ * balance rule) are read for all of them at once, `tierPlacements` and `balancesAt`, not per
+ * customer by `customer_tier_at` and `customer_balance_at`: 0.3 ms a customer for the tier alone,
+ * a minute for a program of 200,000 (placement-50).
  */
 export async function storeAccessChange(em: SqlEntityManager, currency: string, before: StoreRules, after: StoreRules, now: Date): Promise<{ lost: number; gained: number }> {
   const rules = (r: StoreRules) =>
     sql`(select ${r.startsAt}::timestamptz as starts_at, ${r.endsAt}::timestamptz as ends_at, ${r.tiers}::text[] as eligible_tiers, ${r.segments}::text[] as eligible_segments,
                 ${r.minBalance}::bigint as min_balance, ${r.minLifetimePoints}::bigint as min_lifetime_points, ${currency}::text as currency_code) s`;
-  const opens = (r: StoreRules) => sql`coalesce((select ${storeOpen(now)} and ${customerQualifies({ customerId: sql`c.id` }, now, undefined, sql`c.segments`)} from ${rules(r)}), false)`;
+  const tiers = before.tiers.length > 0 || after.tiers.length > 0;
+  const balances = [before, after].some((r) => r.minBalance !== null || r.minLifetimePoints !== null);
+  const qualifies = customerQualifies(
+    { customerId: sql`c.id` },
+    now,
+    balances ? sql`(select cb.currency_code, cb.available, cb.lifetime_earned)` : undefined,
+    sql`c.segments`,
+    tiers ? sql`ct.id` : undefined,
+  );
+  const opens = (r: StoreRules) => sql`coalesce((select ${storeOpen(now)} and ${qualifies} from ${rules(r)}), false)`;
+  const active = sql`select c.id, ${now}::timestamptz as at from customer c where c.status = ${CustomerStatus.ACTIVE}`;
   const row = await queryOne<{ lost: string; gained: string }>(
     em,
     sql`select count(*) filter (where b and not a) as lost, count(*) filter (where a and not b) as gained
-          from (select ${opens(before)} as b, ${opens(after)} as a from customer c where c.status = ${CustomerStatus.ACTIVE}) x`,
+          from (select ${opens(before)} as b, ${opens(after)} as a from customer c
+                  ${tiers ? sql`left join ${tierPlacements(active, WHOLE_LADDER)} p on p.customer_id = c.id left join tier ct on ct.rank = p.rank` : sql``}
+                  ${balances ? sql`left join (${balancesAt(currency, now)}) cb on cb.customer_id = c.id` : sql``}
+                 where c.status = ${CustomerStatus.ACTIVE}) x`,
   );
   return { lost: Number(row?.lost ?? 0), gained: Number(row?.gained ?? 0) };
 }

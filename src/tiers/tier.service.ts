@@ -12,6 +12,7 @@ import { noteReplay } from '../idempotency/replays.js';
 import { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, storedAnswerOf } from '../idempotency/idempotency.service.js';
 import { Customer, CustomerStatus } from '../customers/customer.entity.js';
 import { Tier } from './tier.entity.js';
+import { WHOLE_LADDER, tierPlacements } from './placement.js';
 
 /**
  * A tier as the API shows it: `tier` but its creation time, with `multiplier` (a decimal column)
@@ -211,8 +212,10 @@ export async function recomputeAllTiers(
     em,
     sql`insert into event_stream as s (customer_id, last_seq)
         select c.id, 0 from customer c
+          left join ${tierPlacements(sql`select c.id, ${placementAt(started)} as at from customer c where c.id > ${afterId} order by c.id limit ${limit}`, WHOLE_LADDER)} p on p.customer_id = c.id
+          left join tier t on t.rank = p.rank
          where c.id in (select c2.id from customer c2 where c2.id > ${afterId} order by c2.id limit ${limit})
-           and c.tier_id is distinct from customer_tier_at(c.id, ${placementAt(started)})
+           and c.tier_id is distinct from t.id
          order by c.id
         on conflict (customer_id) do update set last_seq = s.last_seq
         returning s.customer_id`,
@@ -221,11 +224,15 @@ export async function recomputeAllTiers(
   // again), as of now, read after the locks; one who starts to differ meanwhile is left to the
   // next run, its stream not locked here.
   const now = clock.now();
+  const lockedIds = locked.map((l) => l.customer_id);
   const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>(
     em,
     sql`with target as (
-          select c.id, c.tier_id as from_tier, customer_tier_at(c.id, ${placementAt(now)}) as to_tier, ${placementAt(now)} as at
-            from customer c where c.id = any(${locked.map((l) => l.customer_id)}::bigint[])
+          select c.id, c.tier_id as from_tier, t.id as to_tier, ${placementAt(now)} as at
+            from customer c
+            left join ${tierPlacements(sql`select c.id, ${placementAt(now)} as at from customer c where c.id = any(${lockedIds}::bigint[])`, WHOLE_LADDER)} p on p.customer_id = c.id
+            left join tier t on t.rank = p.rank
+           where c.id = any(${lockedIds}::bigint[])
         ), moved as (
           update customer c set tier_id = target.to_tier, tier_placed_at = target.at, updated_at = ${now}
             from target where c.id = target.id and c.tier_id is distinct from target.to_tier
@@ -544,11 +551,10 @@ function movesIfAdded(data: CreateTierData, now: Date) {
           union all
           select ${data.code}::text, ${data.rank}::int, ${data.currency}::text, ${data.windowDays ?? null}::int, ${data.threshold}::bigint
         ), placed as (
-          select c.id, f.code as from_code, c.status = ${CustomerStatus.ACTIVE} as active,
-                 (select l.code from ladder l
-                   where qualifying_points_at(c.id, l.currency_code, l.window_days, ${placementAt(now)}) >= l.threshold
-                   order by l.rank desc limit 1) as to_code
+          select c.id, f.code as from_code, c.status = ${CustomerStatus.ACTIVE} as active, l.code as to_code
             from customer c left join tier f on f.id = c.tier_id
+            left join ${tierPlacements(sql`select c.id, ${placementAt(now)} as at from customer c`, sql`select rank, currency_code, window_days, threshold from ladder`)} p on p.customer_id = c.id
+            left join ladder l on l.rank = p.rank
         )
         select id as customer_id, from_code, to_code, active from placed where from_code is distinct from to_code order by id`;
 }

@@ -32,6 +32,9 @@ export interface SaleLine {
 @Check({ name: 'sales_transaction_money_scale', expression: 'money_scale >= 0 and money_scale <= 4' })
 @Check({ name: 'sales_transaction_money_range', expression: 'total >= 0 and total < 1000000000000 and discount >= 0 and discount <= total' })
 @Unique({ name: 'sales_transaction_partner_external_unique', properties: ['partner', 'externalId'] })
+// An analytics window's sales by when they were received (BRIN: written in that order) and returned (placement-50, Migration20261207020000).
+@Index({ name: 'sales_transaction_received_brin', expression: 'create index sales_transaction_received_brin on sales_transaction using brin (received_at)' })
+@Index({ name: 'sales_transaction_reversed_idx', expression: 'create index sales_transaction_reversed_idx on sales_transaction (reversed_at) where reversed_at is not null' })
 @Index({ name: 'sales_transaction_customer_idx', properties: ['customer', 'id'] })
 export class SalesTransaction {
   [EntityName]?: 'SalesTransaction';

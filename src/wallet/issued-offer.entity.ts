@@ -28,6 +28,8 @@ export enum IssuedOfferSource {
 @Check({ name: 'issued_offer_lock_holder_shape', expression: '(lock_id is null) = (lock_partner_id is null)' })
 @Check({ name: 'issued_offer_money_format', expression: "money_currency ~ '^[A-Z]{3}$'" })
 // What the sweeper job scans: locks that may have run out, and live offers that may be past expiry.
+// An analytics window's redemptions (placement-50, Migration20261207020000).
+@Index({ name: 'issued_offer_redeemed_idx', expression: 'create index issued_offer_redeemed_idx on issued_offer (redeemed_at) where redeemed_at is not null' })
 @Index({ name: 'issued_offer_lock_expiry_idx', expression: "create index issued_offer_lock_expiry_idx on issued_offer (lock_expires_at) where status = 'LOCKED'" })
 @Index({ name: 'issued_offer_expiry_idx', expression: "create index issued_offer_expiry_idx on issued_offer (expires_at) where status in ('ISSUED', 'LOCKED') and expires_at is not null" })
 // What unpayableOffers reads of the wallet: the live items no till can apply in their money (offsale-12c,

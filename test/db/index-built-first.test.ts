@@ -45,6 +45,10 @@ describe('an index built by hand before the upgrade', () => {
       'Migration20261207010300',
       `create index concurrently "audit_entry_reasoned_idx" on "audit_entry" ("id") where reason is not null; create index concurrently "audit_entry_reasoned_at_idx" on "audit_entry" ("at", "id") where reason is not null`,
     ],
+    [
+      'Migration20261207020000',
+      `create index concurrently "ledger_entry_created_brin" on "ledger_entry" using brin ("created_at"); create index concurrently "pending_credit_created_brin" on "pending_credit" using brin ("created_at"); create index concurrently "sales_transaction_received_brin" on "sales_transaction" using brin ("received_at"); create index concurrently "sales_transaction_reversed_idx" on "sales_transaction" ("reversed_at") where reversed_at is not null; create index concurrently "offer_purchase_created_brin" on "offer_purchase" using brin ("created_at"); create index concurrently "issued_offer_redeemed_idx" on "issued_offer" ("redeemed_at") where redeemed_at is not null`,
+    ],
   ])('%s finds it and the upgrade completes', async (migration, byHand) => {
     const database = await createTestDatabase();
     const orm = await openOrm({ url: database.url, poolMax: 2 });
