@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import pino from 'pino';
 import { AdjustableClock } from '../../src/clock.js';
@@ -510,6 +510,25 @@ export function gatewayPerBlock(take: (t: TestGateway) => void): void {
     expect(await ledgerViolations(t!)).toEqual([]);
   });
   afterAll(() => t?.close());
+}
+
+/**
+ * Runs `fn` on a transaction of its own on the test gateway's ORM and rolls the transaction back
+ * whatever `fn` does: rows written straight into the tables to compare two reads of them leave
+ * nothing behind for the ledger's checks after the test. Resolves when `fn` returns; rejects with
+ * `fn`'s error (a failed expectation).
+ */
+export async function rolledBack(t: TestGateway, fn: (tx: SqlEntityManager) => Promise<void>): Promise<void> {
+  const rollback = new Error('rolled back');
+  await t.orm.em
+    .fork()
+    .transactional(async (tx) => {
+      await fn(tx as SqlEntityManager);
+      throw rollback;
+    })
+    .catch((e: unknown) => {
+      if (e !== rollback) throw e;
+    });
 }
 
 /** The ledger invariants (SPEC §5.1) as rows that break them: a test expects none. */

@@ -4,7 +4,7 @@ import { storeAccessChangeBefore, tierMixBefore } from '../../bench/analytics-be
 import { tierMix } from '../../src/analytics/analytics.service.js';
 import { storeAccessChange, type StoreRules } from '../../src/stores/store.service.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { rolledBack, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createCurrency, unique, uniqueCode } from '../support/program.js';
 
 const HOUR = 3_600_000;
@@ -129,20 +129,15 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
     await fc.assert(
       fc.asyncProperty(program, async (p) => {
         runs++;
-        const em = t.orm.em.fork() as SqlEntityManager;
-        const rollback = new Error('rollback');
-        await expect(
-          em.transactional(async (tx) => {
-            await write(tx, p);
-            for (const currency of currencies) {
-              const expected = await tierMixBefore(tx, currency, NOW);
-              const actual = (await tierMix(tx, currency, NOW)).map((r) => ({ tierId: Number(r.tierId), members: r.members }));
-              expect(actual).toEqual(expected);
-              placedSomewhere += expected.reduce((n, r) => n + r.members, 0);
-            }
-            throw rollback;
-          }),
-        ).rejects.toBe(rollback);
+        await rolledBack(t, async (tx) => {
+          await write(tx, p);
+          for (const currency of currencies) {
+            const expected = await tierMixBefore(tx, currency, NOW);
+            const actual = (await tierMix(tx, currency, NOW)).map((r) => ({ tierId: Number(r.tierId), members: r.members }));
+            expect(actual).toEqual(expected);
+            placedSomewhere += expected.reduce((n, r) => n + r.members, 0);
+          }
+        });
       }),
       { numRuns: Number(process.env.PLACEMENT_RUNS ?? 120) },
     );
@@ -152,38 +147,33 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
   });
 
   test('tierMix, re-placing every customer and a store edit’s access counts call no per-customer tier or balance function (0.3 ms a customer: a minute at 200,000 members)', async () => {
-    const em = t.orm.em.fork() as SqlEntityManager;
-    const rollback = new Error('rollback');
     const sample = fc.sample(program, { numRuns: 1, seed: 50 })[0];
-    await expect(
-      em.transactional(async (tx) => {
-        const { ids, codes } = await write(tx, { ...sample, customers: [...sample.customers, ...sample.customers, ...sample.customers] });
-        const conn = tx.getConnection();
-        const ctx = tx.getTransactionContext();
-        await conn.execute(`set local track_functions = 'pl'`, [], 'run', ctx);
-        const calls = async () =>
-          (
-            await conn.execute<{ n: string }[]>(
-              `select coalesce(pg_stat_get_xact_function_calls('qualifying_points_at(bigint,text,int,timestamptz)'::regprocedure), 0)
-                    + coalesce(pg_stat_get_xact_function_calls('customer_tier_at(bigint,timestamptz)'::regprocedure), 0)
-                    + coalesce(pg_stat_get_xact_function_calls('customer_balance_at(bigint,text,timestamptz)'::regprocedure), 0) as n`,
-              [],
-              'all',
-              ctx,
-            )
-          )[0].n;
-        // the counter counts: the function, called for each customer, shows in it
-        await conn.execute(`select customer_tier_at(id, ?) from customer where id in (?)`, [NOW, ids], 'all', ctx);
-        const byFunction = Number(await calls());
-        expect(byFunction).toBeGreaterThanOrEqual(ids.length);
-        for (const currency of currencies) await tierMix(tx, currency, NOW);
-        await recomputeAllTiers(tx, { now: () => NOW });
-        const open = { startsAt: null, endsAt: null, segments: [], minLifetimePoints: null };
-        await storeAccessChange(tx, currencies[0], { ...open, tiers: [], minBalance: null }, { ...open, tiers: [codes[0]], minBalance: 50 }, NOW);
-        expect(Number(await calls())).toBe(byFunction);
-        throw rollback;
-      }),
-    ).rejects.toBe(rollback);
+    await rolledBack(t, async (tx) => {
+      const { ids, codes } = await write(tx, { ...sample, customers: [...sample.customers, ...sample.customers, ...sample.customers] });
+      const conn = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      await conn.execute(`set local track_functions = 'pl'`, [], 'run', ctx);
+      const calls = async () =>
+        (
+          await conn.execute<{ n: string }[]>(
+            `select coalesce(pg_stat_get_xact_function_calls('qualifying_points_at(bigint,text,int,timestamptz)'::regprocedure), 0)
+                  + coalesce(pg_stat_get_xact_function_calls('customer_tier_at(bigint,timestamptz)'::regprocedure), 0)
+                  + coalesce(pg_stat_get_xact_function_calls('customer_balance_at(bigint,text,timestamptz)'::regprocedure), 0) as n`,
+            [],
+            'all',
+            ctx,
+          )
+        )[0].n;
+      // the counter counts: the function, called for each customer, shows in it
+      await conn.execute(`select customer_tier_at(id, ?) from customer where id in (?)`, [NOW, ids], 'all', ctx);
+      const byFunction = Number(await calls());
+      expect(byFunction).toBeGreaterThanOrEqual(ids.length);
+      for (const currency of currencies) await tierMix(tx, currency, NOW);
+      await recomputeAllTiers(tx, { now: () => NOW });
+      const open = { startsAt: null, endsAt: null, segments: [], minLifetimePoints: null };
+      await storeAccessChange(tx, currencies[0], { ...open, tiers: [], minBalance: null }, { ...open, tiers: [codes[0]], minBalance: 50 }, NOW);
+      expect(Number(await calls())).toBe(byFunction);
+    });
   });
 
   test('re-placing every customer, whole or in batches, stores the tier customer_tier_at gives at each one’s placement instant', async () => {
@@ -191,33 +181,27 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
     let moved = 0;
     await fc.assert(
       fc.asyncProperty(program, fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }), async (p, batch) => {
-        const em = t.orm.em.fork() as SqlEntityManager;
-        const rollback = new Error('rollback');
-        await expect(
-          em.transactional(async (tx) => {
-            const { ids } = await write(tx, p);
-            const conn = tx.getConnection();
-            const ctx = tx.getTransactionContext();
-            // what the function gives each customer at their instant: now, or their stored placement when later
-            const expected = await conn.execute<{ id: string; tier_id: string | null }[]>(
-              `select id, customer_tier_at(id, greatest(?::timestamptz, tier_placed_at)) as tier_id from customer where id in (?) order by id`,
-              [NOW, ids],
-              'all',
-              ctx,
-            );
-            if (batch === null) moved += (await recomputeAllTiers(tx, clock)).moved;
-            else for (let afterId = 0, more = true; more; ) {
-              const step = await recomputeAllTiers(tx, clock, { afterId, batch });
-              moved += step.moved;
-              more = step.lastId !== null;
-              afterId = step.lastId ?? afterId;
-            }
-            const stored = await conn.execute<{ id: string; tier_id: string | null }[]>(`select id, tier_id from customer where id in (?) order by id`, [ids], 'all', ctx);
-            expect(stored).toEqual(expected);
-            throw rollback;
-
-          }),
-        ).rejects.toBe(rollback);
+        await rolledBack(t, async (tx) => {
+          const { ids } = await write(tx, p);
+          const conn = tx.getConnection();
+          const ctx = tx.getTransactionContext();
+          // what the function gives each customer at their instant: now, or their stored placement when later
+          const expected = await conn.execute<{ id: string; tier_id: string | null }[]>(
+            `select id, customer_tier_at(id, greatest(?::timestamptz, tier_placed_at)) as tier_id from customer where id in (?) order by id`,
+            [NOW, ids],
+            'all',
+            ctx,
+          );
+          if (batch === null) moved += (await recomputeAllTiers(tx, clock)).moved;
+          else for (let afterId = 0, more = true; more; ) {
+            const step = await recomputeAllTiers(tx, clock, { afterId, batch });
+            moved += step.moved;
+            more = step.lastId !== null;
+            afterId = step.lastId ?? afterId;
+          }
+          const stored = await conn.execute<{ id: string; tier_id: string | null }[]>(`select id, tier_id from customer where id in (?) order by id`, [ids], 'all', ctx);
+          expect(stored).toEqual(expected);
+        });
       }),
       { numRuns: Number(process.env.PLACEMENT_RUNS ?? 120) },
     );
@@ -239,25 +223,20 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
     let counted = 0;
     await fc.assert(
       fc.asyncProperty(program, rules, rules, fc.nat(1), async (p, before, after, k) => {
-        const em = t.orm.em.fork() as SqlEntityManager;
-        const rollback = new Error('rollback');
-        await expect(
-          em.transactional(async (tx) => {
-            const { codes } = await write(tx, p);
-            const storeRules = (r: Rules): StoreRules => ({
-              startsAt: r.starts === null ? null : new Date(NOW.getTime() + r.starts * HOUR),
-              endsAt: r.ends === null ? null : new Date(NOW.getTime() + r.ends * HOUR),
-              tiers: r.tiers.map((i) => codes[i]).filter((c): c is string => c !== undefined),
-              segments: r.segments,
-              minBalance: r.minBalance,
-              minLifetimePoints: r.minLifetimePoints,
-            });
-            const expected = await storeAccessChangeBefore(tx, currencies[k], storeRules(before), storeRules(after), NOW);
-            expect(await storeAccessChange(tx, currencies[k], storeRules(before), storeRules(after), NOW)).toEqual(expected);
-            counted += expected.lost + expected.gained;
-            throw rollback;
-          }),
-        ).rejects.toBe(rollback);
+        await rolledBack(t, async (tx) => {
+          const { codes } = await write(tx, p);
+          const storeRules = (r: Rules): StoreRules => ({
+            startsAt: r.starts === null ? null : new Date(NOW.getTime() + r.starts * HOUR),
+            endsAt: r.ends === null ? null : new Date(NOW.getTime() + r.ends * HOUR),
+            tiers: r.tiers.map((i) => codes[i]).filter((c): c is string => c !== undefined),
+            segments: r.segments,
+            minBalance: r.minBalance,
+            minLifetimePoints: r.minLifetimePoints,
+          });
+          const expected = await storeAccessChangeBefore(tx, currencies[k], storeRules(before), storeRules(after), NOW);
+          expect(await storeAccessChange(tx, currencies[k], storeRules(before), storeRules(after), NOW)).toEqual(expected);
+          counted += expected.lost + expected.gained;
+        });
       }),
       { numRuns: Number(process.env.PLACEMENT_RUNS ?? 120) },
     );
