@@ -115,11 +115,14 @@ let capturing: Sent[] | null = null;
   const proto = pg.Client.prototype as unknown as { query: QueryFn };
   const original = proto.query;
   // db/prepared.ts sends each parameterised statement as `{ name, text, values, rowMode }` through
-  // the prototype's method, looked up at each call.
+  // the prototype's method, looked up at each call; one planned on every run as (text, values).
   proto.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as { name?: unknown; text?: unknown; values?: unknown } | null;
+    const config = args[0] as { name?: unknown; text?: unknown; values?: unknown } | string | null;
     if (capturing && config && typeof config === 'object' && typeof config.name === 'string' && typeof config.text === 'string') {
       capturing.push({ text: config.text, values: Array.isArray(config.values) ? [...config.values] : [] });
+    } else if (capturing && typeof config === 'string' && Array.isArray(args[1]) && args[1].length > 0) {
+      // a statement planned on every run (PLAN_EACH_RUN, db/prepared.ts) goes unnamed
+      capturing.push({ text: config, values: [...(args[1] as unknown[])] });
     }
     return original.apply(this, args);
   };
@@ -740,7 +743,7 @@ function printTable(results: CaseResult[], members: number): void {
   console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   console.log(
-    "\non/off ms: medians of the gateway function's wall time (pg round trip included), warm-up not counted; n: samples per mode; plans: c custom, g generic, as the gateway's connection planned them; cost and EXPLAIN: c: custom plan, g: generic plan; explain exec on: – when the cost is at most jit_above_cost (no JIT, so as off); slowest node: its own time (less its children's and its CTE's), summed over loops and parallel workers",
+    "\non/off ms: medians of the gateway function's wall time (pg round trip included), warm-up not counted; n: samples per mode; plans: c custom, g generic, as the gateway's connection planned them (?: sent unnamed, planned on every run: PLAN_EACH_RUN); cost and EXPLAIN: c: custom plan, g: generic plan; explain exec on: – when the cost is at most jit_above_cost (no JIT, so as off); slowest node: its own time (less its children's and its CTE's), summed over loops and parallel workers",
   );
 }
 

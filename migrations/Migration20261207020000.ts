@@ -8,8 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
  * took ~2.7 of programStats' ~6 s on PostgreSQL 15 (bench/README.md, "placement-50").
  *
  * The times the rows are written at (`created_at`, a sale's `received_at`) follow the order the
- * rows are appended in, so a BRIN index (a few pages for millions of rows; a row written adds to
- * it only when it widens its block range's bounds) finds a window's blocks at almost no cost to
+ * rows are appended in, so a BRIN index (a few pages for millions of rows; a row appended at the
+ * end touches it not at all until a vacuum summarizes that range, and a summarized range only
+ * when the row widens its bounds) finds a window's blocks at almost no cost to
  * the writes on the sale and purchase paths. A returned sale's `reversed_at` and a redeemed
  * offer's `redeemed_at` are set later, out of that order, on few rows: partial B-trees. A clock
  * moved back (tests, a host's fault) only widens some ranges: BRIN answers are never wrong, only

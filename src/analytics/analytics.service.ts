@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { query, queryOne, sql } from '../db/sql.js';
+import { plannedEachRun, query, queryOne, sql } from '../db/sql.js';
 import { minorDigits } from '../domain/currency.js';
 import { roundedTo } from '../domain/decimal.js';
 import type { Offer } from '../offers/offer.entity.js';
@@ -49,7 +49,7 @@ export type ProgramStatsRow = {
 export async function programStats(em: SqlEntityManager, currency: string, from: Date, to: Date, now: Date): Promise<ProgramStatsRow | undefined> {
   const row = await queryOne<Omit<ProgramStatsRow, 'redemptionRate' | 'currency' | 'from' | 'to'> & { moneyCurrency: string }>(
     em,
-    sql`with c as (select code, point_value, money_currency from point_currency where code = ${currency}),
+    plannedEachRun(sql`with c as (select code, point_value, money_currency from point_currency where code = ${currency}),
         -- What fell due by now but no job has written down yet counts where it fell due (ledger_due).
         -- The accounts with something due (accountsDue), found first and kept (materialized):
         -- \`ledger_due\` then runs for those alone. Written as a filter on the accounts, the planner
@@ -128,7 +128,7 @@ export async function programStats(em: SqlEntityManager, currency: string, from:
                ((select points from pending) * c.point_value)::text as "pendingLiability",
                c.money_currency as "moneyCurrency",
                (select count(*) from active)::int as "activeMembers"
-          from c`,
+          from c`),
   );
   if (!row) return undefined;
   // In the money's own decimals (fils of KWD, whole yen), not in cents: 39 points at 0.001 KWD are 0.039 KWD.
@@ -162,10 +162,10 @@ export async function tierMix(em: SqlEntityManager, currency: string, now: Date)
   );
   return query(
     em,
-    sql<TierMixRow>`select t.id as "tierId", count(p.customer_id)::int as members
+    plannedEachRun(sql<TierMixRow>`select t.id as "tierId", count(p.customer_id)::int as members
           from tier t left join ${placed} p on p.rank = t.rank
          where t.currency_code = ${currency}
-         group by t.id, t.rank order by t.rank`,
+         group by t.id, t.rank order by t.rank`),
   );
 }
 

@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { sql, type QueryExecutorProvider, type RawBuilder, type RootOperationNode } from 'kysely';
+import { PLAN_EACH_RUN } from './prepared.js';
 
 export { sql };
 
@@ -14,6 +15,15 @@ export async function query<R>(em: SqlEntityManager, statement: RawBuilder<R>): 
 
 export async function queryOne<R>(em: SqlEntityManager, statement: RawBuilder<R>): Promise<R | undefined> {
   return (await query(em, statement))[0];
+}
+
+/**
+ * `statement`, sent unnamed so that PostgreSQL plans it for its values on every run instead of
+ * keeping a generic plan for its connection (`PLAN_EACH_RUN`, db/prepared.ts): for the reads over
+ * a whole program, whose best plan depends on how many customers, credits or days the values hold.
+ */
+export function plannedEachRun<R>(statement: RawBuilder<R>): RawBuilder<R> {
+  return sql<R>`${sql.raw(PLAN_EACH_RUN)} ${statement}`;
 }
 
 /**

@@ -18,11 +18,12 @@ export function accountsDue(now: Date): RawBuilder<{ account_id: number }> {
 /**
  * `point_account_at`'s available and lifetime earned points as of `now` (what `customer_balance_at`
  * answers for one customer) for every account in `currency` at once: the stored figures plus what
- * `ledger_due` has for the accounts with something due (`accountsDue`). A relation of
+ * `ledger_due` has for the accounts with something due (`accountsDue`), lifetime points less the
+ * shortfall a qualifying drop took past 0 and never below 0 (break-13). A relation of
  * (`customer_id` bigint, `currency_code` text, `available` and `lifetime_earned` in points).
  */
 export function balancesAt(currency: string, now: Date): RawBuilder<{ customer_id: number; currency_code: string; available: number; lifetime_earned: number }> {
-  return sql`select a.customer_id, a.currency_code, a.available + coalesce(d.available, 0) as available, a.lifetime_earned + coalesce(d.lifetime, 0) as lifetime_earned
+  return sql`select a.customer_id, a.currency_code, a.available + coalesce(d.available, 0) as available, greatest(a.lifetime_earned - a.lifetime_shortfall + coalesce(d.lifetime, 0), 0) as lifetime_earned
           from point_account a
           left join (select x.account_id, sum(d.amount) as available, sum(d.amount) filter (where d.qualifying) as lifetime
                        from (${accountsDue(now)}) x cross join lateral ledger_due(x.account_id, ${now}) d

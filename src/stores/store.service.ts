@@ -4,7 +4,7 @@ import type { RawBuilder } from 'kysely';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx, type CustomerCaller } from '../context.js';
 import { byDefault, columnsOf, db, fromPrefixed, prefixedColumnsOf, type EntityRow, type PrefixedRow, type Selected } from '../db/schema.js';
-import { idList, query, queryOne, sql, statement } from '../db/sql.js';
+import { idList, plannedEachRun, query, queryOne, sql, statement } from '../db/sql.js';
 import type { Page } from '../domain/page.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { noteReplay } from '../idempotency/replays.js';
@@ -655,11 +655,11 @@ export async function storeAccessChange(em: SqlEntityManager, currency: string, 
   const active = sql`select c.id, ${now}::timestamptz as at from customer c where c.status = ${CustomerStatus.ACTIVE}`;
   const row = await queryOne<{ lost: string; gained: string }>(
     em,
-    sql`select count(*) filter (where b and not a) as lost, count(*) filter (where a and not b) as gained
+    plannedEachRun(sql`select count(*) filter (where b and not a) as lost, count(*) filter (where a and not b) as gained
           from (select ${opens(before)} as b, ${opens(after)} as a from customer c
                   ${tiers ? sql`left join ${tierPlacements(active, WHOLE_LADDER)} p on p.customer_id = c.id left join tier ct on ct.rank = p.rank` : sql``}
                   ${balances ? sql`left join (${balancesAt(currency, now)}) cb on cb.customer_id = c.id` : sql``}
-                 where c.status = ${CustomerStatus.ACTIVE}) x`,
+                 where c.status = ${CustomerStatus.ACTIVE}) x`),
   );
   return { lost: Number(row?.lost ?? 0), gained: Number(row?.gained ?? 0) };
 }

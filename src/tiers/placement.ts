@@ -16,9 +16,10 @@ export const WHOLE_LADDER: RawBuilder<unknown> = sql`select rank, currency_code,
  *
  * The points are `qualifying_points_at`'s, read for all the customers at once instead of once per
  * customer and rung:
- *   - a lifetime rung (no window): the account's `lifetime_earned` in the rung's currency, plus
- *     its qualifying pending credits whose day has come by `at` and that no job has released yet
- *     (`ledger_due`'s EARN rows, `point_account_at`); 0 without an account;
+ *   - a lifetime rung (no window): `point_account_at`'s lifetime points of the account in the
+ *     rung's currency: its `lifetime_earned`, less the `lifetime_shortfall` a qualifying drop took
+ *     past 0 (break-13), plus its qualifying pending credits whose day has come by `at` and that no
+ *     job has released yet (`ledger_due`'s EARN rows), never below 0; 0 without an account;
  *   - a rolling rung: the qualifying ledger entries and the qualifying adjustments made after
  *     `at` − `window_days` × 24 hours, plus those due pending credits whose day falls after it;
  *     never below 0.
@@ -36,25 +37,26 @@ export function tierPlacements(who: RawBuilder<unknown>, ladder: RawBuilder<unkn
         -- the customers' accounts in the currencies of rungs that take points to reach (a threshold
         -- of 0 every customer reaches: their points are never below 0)
         acct as materialized (
-          select w.id as customer_id, w.at, a.id as account_id, a.currency_code, a.lifetime_earned
+          select w.id as customer_id, w.at, a.id as account_id, a.currency_code, a.lifetime_earned, a.lifetime_shortfall
             from who w join point_account a on a.customer_id = w.id
            where a.currency_code in (select currency_code from rung where threshold > 0)
         ),
         -- ledger_due's EARN rows: pending credits whose day came by \`at\`, not yet released by a job
         due as materialized (
-          select acct.account_id, p.amount, p.available_at
+          select acct.account_id, acct.at, acct.currency_code, p.amount, p.available_at
             from acct join pending_credit p on p.account_id = acct.account_id
            where p.released_at is null and p.cancelled_at is null and p.qualifying and p.available_at <= acct.at
         ),
         span as (select distinct currency_code, window_days from rung where window_days is not null and threshold > 0),
         due_in_window as (
           select due.account_id, span.window_days, sum(due.amount) as amount
-            from due join acct on acct.account_id = due.account_id join span on span.currency_code = acct.currency_code
-           where due.available_at > acct.at - interval '24 hours' * span.window_days
+            from due join span on span.currency_code = due.currency_code
+           where due.available_at > due.at - interval '24 hours' * span.window_days
            group by due.account_id, span.window_days
         ),
         points as (
-          select acct.customer_id, acct.currency_code, null::int as window_days, acct.lifetime_earned + coalesce(d.amount, 0) as points
+          select acct.customer_id, acct.currency_code, null::int as window_days,
+                 greatest(acct.lifetime_earned - acct.lifetime_shortfall + coalesce(d.amount, 0), 0) as points
             from acct left join (select account_id, sum(amount) as amount from due group by account_id) d on d.account_id = acct.account_id
            where acct.currency_code in (select currency_code from rung where window_days is null and threshold > 0)
           union all

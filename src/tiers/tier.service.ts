@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { actorOf, type Ctx } from '../context.js';
 import { castColumn, columnsOf, db, type Selected } from '../db/schema.js';
-import { idList, query, sql } from '../db/sql.js';
+import { idList, plannedEachRun, query, sql } from '../db/sql.js';
 import { refuse, UserErrorCode, UserErrorException } from '../domain/refusals.js';
 import { named } from '../domain/text.js';
 import { recordEvents } from '../events/outbox.service.js';
@@ -210,7 +210,7 @@ export async function recomputeAllTiers(
   const started = clock.now();
   const locked = await query<{ customer_id: Customer['id'] }>(
     em,
-    sql`insert into event_stream as s (customer_id, last_seq)
+    plannedEachRun(sql`insert into event_stream as s (customer_id, last_seq)
         select c.id, 0 from customer c
           left join ${tierPlacements(sql`select c.id, ${placementAt(started)} as at from customer c where c.id > ${afterId} order by c.id limit ${limit}`, WHOLE_LADDER)} p on p.customer_id = c.id
           left join tier t on t.rank = p.rank
@@ -218,7 +218,7 @@ export async function recomputeAllTiers(
            and c.tier_id is distinct from t.id
          order by c.id
         on conflict (customer_id) do update set last_seq = s.last_seq
-        returning s.customer_id`,
+        returning s.customer_id`),
   );
   // Only those are placed (each tier computed once more, after its lock, not the whole batch's
   // again), as of now, read after the locks; one who starts to differ meanwhile is left to the
@@ -227,7 +227,7 @@ export async function recomputeAllTiers(
   const lockedIds = locked.map((l) => l.customer_id);
   const rows = await query<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>(
     em,
-    sql`with target as (
+    plannedEachRun(sql`with target as (
           select c.id, c.tier_id as from_tier, t.id as to_tier, ${placementAt(now)} as at
             from customer c
             left join ${tierPlacements(sql`select c.id, ${placementAt(now)} as at from customer c where c.id = any(${lockedIds}::bigint[])`, WHOLE_LADDER)} p on p.customer_id = c.id
@@ -241,7 +241,7 @@ export async function recomputeAllTiers(
         select target.id as customer_id, f.code as from_code, tt.code as to_code, moved.active
           from target join moved on moved.id = target.id
           left join tier f on f.id = target.from_tier left join tier tt on tt.id = target.to_tier
-         order by target.id`,
+         order by target.id`),
   );
   const [last] = await query<{ id: Customer['id'] | null }>(
     em,
@@ -546,7 +546,7 @@ async function dryRunOfCreateTier(ctx: Ctx, data: CreateTierData): Promise<Creat
  * customer. A read: no lock beyond the tables' own shared one.
  */
 function movesIfAdded(data: CreateTierData, now: Date) {
-  return sql<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>`with ladder as (
+  return plannedEachRun(sql<{ customer_id: Customer['id']; from_code: Tier['code'] | null; to_code: Tier['code'] | null; active: boolean }>`with ladder as (
           select t.code, t.rank, t.currency_code, t.window_days, t.threshold from tier t
           union all
           select ${data.code}::text, ${data.rank}::int, ${data.currency}::text, ${data.windowDays ?? null}::int, ${data.threshold}::bigint
@@ -556,7 +556,7 @@ function movesIfAdded(data: CreateTierData, now: Date) {
             left join ${tierPlacements(sql`select c.id, ${placementAt(now)} as at from customer c`, sql`select rank, currency_code, window_days, threshold from ladder`)} p on p.customer_id = c.id
             left join ladder l on l.rank = p.rank
         )
-        select id as customer_id, from_code, to_code, active from placed where from_code is distinct from to_code order by id`;
+        select id as customer_id, from_code, to_code, active from placed where from_code is distinct from to_code order by id`);
 }
 
 /** A store or campaign a ladder change moves customers out of (TierAccessLoss): its kind, id, name, tiers and how many. */

@@ -1,7 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import { storeAccessChangeBefore, tierMixBefore } from '../../bench/analytics-before.js';
-import { tierMix } from '../../src/analytics/analytics.service.js';
+import { programStats, tierMix } from '../../src/analytics/analytics.service.js';
+import { query, sql } from '../../src/db/sql.js';
 import { storeAccessChange, type StoreRules } from '../../src/stores/store.service.js';
 import { recomputeAllTiers } from '../../src/tiers/tier.service.js';
 import { rolledBack, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -17,9 +18,13 @@ const NOW = new Date('2026-06-15T12:00:00.000Z');
  * written straight into the tables inside a transaction that is rolled back (nothing is left for
  * the ledger's checks): ladders of one to four rungs in two currencies, lifetime and rolling
  * (1, 7, 30 days), thresholds from 0; customers of every status, some without an account in a
- * currency; qualifying and non-qualifying entries of either sign at hours around the windows'
- * edges (a window holds what was made after `at` − its days, not at it); qualifying adjustments of
- * either sign; pending credits open, released and cancelled, due and not yet due, qualifying or not.
+ * currency, some with a lifetime shortfall (break-13: a qualifying drop past 0); qualifying and
+ * non-qualifying entries of either sign at hours around the windows' edges (a window holds what
+ * was made after `at` − its days, not at it), open credits expiring; qualifying adjustments of
+ * either sign; pending credits open, released and cancelled, due and not yet due, qualifying or
+ * not; stored placements up to 60 hours ahead. The same programs hold re-placing every customer
+ * and a store edit's access counts to the statements before; and two tests hold the reads to no
+ * per-customer function call and to a plan made for their values on every run.
  */
 describe('placement-50: a program-wide tier read gives customer_tier_at answers', () => {
   let t: TestGateway;
@@ -45,6 +50,8 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
         placedHoursAhead: fc.option(fc.integer({ min: -60, max: 60 }), { nil: null }),
         accounts: fc.array(fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }), { minLength: 2, maxLength: 2 }),
         available: fc.nat(400),
+        // break-13: a qualifying drop past a lifetime of 0 (the account's lifetime_earned then 0)
+        shortfall: fc.option(fc.integer({ min: 1, max: 200 }), { nil: null, freq: 2 }),
         segments: fc.subarray(['VIP', 'STAFF']),
         entries: fc.array(
           fc.record({
@@ -96,8 +103,8 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
           accounts.push(null);
           continue;
         }
-        const [{ id: account }] = await run(`insert into point_account (customer_id, currency_code, lifetime_earned, available) values (?, ?, ?, ?) returning id`, [
-          id, currencies[k], lifetime, k === 0 ? c.available : Math.floor(c.available / 2),
+        const [{ id: account }] = await run(`insert into point_account (customer_id, currency_code, lifetime_earned, lifetime_shortfall, available) values (?, ?, ?, ?, ?) returning id`, [
+          id, currencies[k], c.shortfall === null ? lifetime : 0, c.shortfall ?? 0, k === 0 ? c.available : Math.floor(c.available / 2),
         ]);
         accounts.push(Number(account));
       }
@@ -173,6 +180,27 @@ describe('placement-50: a program-wide tier read gives customer_tier_at answers'
       const open = { startsAt: null, endsAt: null, segments: [], minLifetimePoints: null };
       await storeAccessChange(tx, currencies[0], { ...open, tiers: [], minBalance: null }, { ...open, tiers: [codes[0]], minBalance: 50 }, NOW);
       expect(Number(await calls())).toBe(byFunction);
+    });
+  });
+
+  test('the reads over a whole program are planned for their values on every run, never kept with a generic plan', async () => {
+    const sample = fc.sample(program, { numRuns: 1, seed: 51 })[0];
+    await rolledBack(t, async (tx) => {
+      const { codes } = await write(tx, sample);
+      const open = { startsAt: null, endsAt: null, segments: [], minLifetimePoints: null };
+      // six runs each on one connection: PostgreSQL may take a named statement's generic plan from the sixth
+      for (let run = 0; run < 6; run++) {
+        await tierMix(tx, currencies[0], NOW);
+        await recomputeAllTiers(tx, { now: () => NOW }, { afterId: 0, batch: 2 });
+        await storeAccessChange(tx, currencies[0], { ...open, tiers: [], minBalance: null }, { ...open, tiers: [codes[0]], minBalance: 50 }, NOW);
+        await programStats(tx, currencies[0], new Date(NOW.getTime() - 24 * HOUR), NOW, NOW);
+        await query(tx, sql`select ${run}::int as control_50`);
+      }
+      const kept = await tx
+        .getConnection()
+        .execute<{ statement: string }[]>(`select statement from pg_prepared_statements where statement like '%control_50%' or statement like '%who as materialized%' or statement like '%due_accounts%'`, [], 'all', tx.getTransactionContext());
+      // the control, an ordinary statement, is kept under its name; none of the reads over everyone is
+      expect(kept.map((k) => (k.statement.includes('control_50') ? 'control' : k.statement.slice(0, 80)))).toEqual(['control']);
     });
   });
 
