@@ -1,5 +1,5 @@
 import type { RawBuilder } from 'kysely';
-import { sql } from '../db/sql.js';
+import { daysOf, sql } from '../db/sql.js';
 
 /** The program's whole ladder as `tierPlacements` reads it. */
 export const WHOLE_LADDER: RawBuilder<unknown> = sql`select rank, currency_code, window_days, threshold from tier`;
@@ -32,6 +32,8 @@ export const WHOLE_LADDER: RawBuilder<unknown> = sql`select rank, currency_code,
  * sale's path keeps the function, whose plans PL/pgSQL keeps per session.
  */
 export function tierPlacements(who: RawBuilder<unknown>, ladder: RawBuilder<unknown>): RawBuilder<{ customer_id: number; rank: number }> {
+  // a rung's window: its days of 24 hours, as every program day is (daysOf)
+  const spanLength = daysOf(sql`span.window_days`);
   return sql`(with who as materialized (${who}),
         rung as materialized (${ladder}),
         -- the customers' accounts in the currencies of rungs that take points to reach (a threshold
@@ -51,7 +53,7 @@ export function tierPlacements(who: RawBuilder<unknown>, ladder: RawBuilder<unkn
         due_in_window as (
           select due.account_id, span.window_days, sum(due.amount) as amount
             from due join span on span.currency_code = due.currency_code
-           where due.available_at > due.at - interval '24 hours' * span.window_days
+           where due.available_at > due.at - ${spanLength}
            group by due.account_id, span.window_days
         ),
         points as (
@@ -64,9 +66,9 @@ export function tierPlacements(who: RawBuilder<unknown>, ladder: RawBuilder<unkn
           -- qualifying_adjustment_account_idx): no sort or hash of every entry in the windows
           select acct.customer_id, acct.currency_code, span.window_days,
                  coalesce((select sum(e.amount) from ledger_entry e
-                            where e.account_id = acct.account_id and e.qualifying and e.created_at > acct.at - interval '24 hours' * span.window_days), 0)
+                            where e.account_id = acct.account_id and e.qualifying and e.created_at > acct.at - ${spanLength}), 0)
                + coalesce((select sum(q.amount) from qualifying_adjustment q
-                            where q.account_id = acct.account_id and q.created_at > acct.at - interval '24 hours' * span.window_days), 0)
+                            where q.account_id = acct.account_id and q.created_at > acct.at - ${spanLength}), 0)
                + coalesce(dw.amount, 0)
             from acct join span on span.currency_code = acct.currency_code
             left join due_in_window dw on dw.account_id = acct.account_id and dw.window_days = span.window_days
